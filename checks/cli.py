@@ -1,0 +1,118 @@
+"""The ``handbook`` command line: it parses arguments and wires engines to reporters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from checks import __version__
+from checks.config import load_config
+from checks.engines import all_engines, validate_enforcement
+from checks.errors import HandbookError
+from checks.findings import Report
+from checks.output import config_for, emit, options_from, output_options
+from checks.registry import default_registry
+from checks.render import rule_page
+from checks.rules import Area, Level
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="handbook")
+def main() -> None:
+    """Executable standards for backend teams: rules, checks and reports."""
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@click.option("--area", type=click.Choice([a.value for a in Area]), help="Only rules of this area.")
+@click.option(
+    "--level", type=click.Choice([lv.value for lv in Level], case_sensitive=False), help="Only rules of this level."
+)
+@click.option("--engine", help="Only rules enforced by this engine ('review' for checklists).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(rule_id: str | None, area: str | None, level: str | None, engine: str | None, fmt: str) -> None:
+    """List the rules, or print one rule (same text as its page)."""
+    registry = default_registry()
+    if rule_id:
+        if rule_id.upper() not in registry:
+            raise HandbookError(f"no rule {rule_id!r}; run 'handbook rules' to list them")
+        rule = registry.get(rule_id)
+        if fmt == "json":
+            click.echo(rule.model_dump_json(indent=2))
+        else:
+            click.echo(rule_page(rule))
+        return
+    selected = registry.select(
+        area=Area(area) if area else None, level=Level(level.upper()) if level else None, engine=engine
+    )
+    if fmt == "json":
+        click.echo(json.dumps([r.model_dump(mode="json") for r in selected], indent=2))
+        return
+    width = max((len(r.title) for r in selected), default=10)
+    for r in selected:
+        how = "review" if r.enforced.is_review else f"{r.enforced.engine}:{r.enforced.key}"
+        click.echo(f"{r.id:<9} {r.level.value:<6} {r.title:<{width}}  {how}")
+    click.echo(f"{len(selected)} rule{'s' if len(selected) != 1 else ''}", err=True)
+
+
+@main.group()
+def check() -> None:
+    """Run a check engine and report its findings."""
+
+
+@check.command(name="all")
+@output_options
+def check_all(**kwargs: Any) -> None:
+    """Run every engine configured in [tool.handbook] and print one combined report."""
+    opts = options_from(kwargs)
+    config = config_for(opts)
+    report = Report()
+    for engine in all_engines().values():
+        part = engine.run_configured(config)
+        if part is not None:
+            report.merge(part)
+    if not report.engines and not config.waivers:
+        raise HandbookError("no engine is configured: add [tool.handbook.<engine>] sections to pyproject.toml")
+    emit(report, opts, config)
+
+
+def _register_engines() -> None:
+    for engine in all_engines().values():
+        check.add_command(engine.command(), name=engine.name)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn user errors into one line and exit status 2."""
+    try:
+        validate_enforcement(default_registry())
+        _register_engines()
+        main.main(args=argv, prog_name="handbook", standalone_mode=False)
+    except HandbookError as exc:
+        click.echo(f"handbook: error: {exc.render()}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.exceptions.Abort:
+        click.echo("handbook: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(run())
+
+
+__all__ = ["entry", "load_config", "main", "run"]

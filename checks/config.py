@@ -1,0 +1,200 @@
+"""``[tool.handbook]`` configuration of the repository under review, with waivers."""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from checks.errors import ConfigError
+from checks.findings import Finding, Location, Report
+
+DEFAULT_DOCS_URL = "https://backend-handbook.github.io/handbook/"
+FailOn = Literal["error", "warning", "never"]
+
+
+class Waiver(BaseModel):
+    """A decision to accept findings of one rule in some files until a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Field(pattern=r"^(API|SEC|DATA|REL|OBS|QUAL)-\d{3}$")
+    path: str = Field(min_length=1)
+    reason: str = Field(min_length=10)
+    owner: str = Field(min_length=2)
+    expires: date
+
+    def covers(self, finding: Finding, root: Path) -> bool:
+        """True when this waiver matches the finding's rule and file (or logical name)."""
+        if finding.rule_id != self.rule:
+            return False
+        loc = finding.location
+        if loc.file:
+            where = loc.file
+            with contextlib.suppress(ValueError):
+                where = Path(loc.file).resolve().relative_to(root.resolve()).as_posix()
+        else:
+            where = loc.logical or ""
+        return fnmatch.fnmatch(where, self.path)
+
+
+class _Top(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    docs_url: str = Field(default=DEFAULT_DOCS_URL, alias="docs-url")
+    fail_on: FailOn = Field(default="error", alias="fail-on")
+    waivers: list[Waiver] = Field(default_factory=list)
+
+
+@dataclass
+class Config:
+    """Configuration of one repository, as read from its ``pyproject.toml``."""
+
+    root: Path
+    file: str | None = None
+    docs_url: str = DEFAULT_DOCS_URL
+    fail_on: FailOn = "error"
+    waivers: list[Waiver] = field(default_factory=list)
+    engines: dict[str, Any] = field(default_factory=dict)
+    waiver_lines: list[int] = field(default_factory=list)
+
+    def path(self, relative: str) -> Path:
+        """Resolve a configured path against the repository root."""
+        return (self.root / relative).resolve() if not Path(relative).is_absolute() else Path(relative)
+
+    def rule_url(self, rule_id: str) -> str:
+        """Absolute URL of a rule's page."""
+        return f"{self.docs_url.rstrip('/')}/rules/{rule_id}/"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.handbook]`` table, from ``start`` upwards."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                return candidate
+            if "handbook" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(path: Path | None = None, *, start: Path | None = None) -> Config:
+    """Read ``[tool.handbook]``; without one, defaults rooted at ``start`` (or the cwd)."""
+    from checks.engines import all_engines
+
+    if path is None:
+        path = find_pyproject((start or Path.cwd()).resolve())
+        if path is None:
+            return Config(root=(start or Path.cwd()).resolve())
+    shown = str(path)
+    if not path.is_file():
+        raise ConfigError("configuration file not found", file=shown)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", file=shown) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=shown) from None
+    table = data.get("tool", {}).get("handbook", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.handbook] must be a table", file=shown)
+    try:
+        top = _Top.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(_explain("tool.handbook", exc), file=shown, line=_line_of(text, "[tool.handbook]")) from None
+    engines = all_engines()
+    settings: dict[str, Any] = {}
+    for name, value in (top.model_extra or {}).items():
+        if name not in engines:
+            known = ", ".join(["docs-url", "fail-on", "waivers", *engines])
+            raise ConfigError(
+                f"[tool.handbook] unknown key {name!r} (known: {known})",
+                file=shown,
+                line=_line_of(text, name),
+            )
+        try:
+            settings[name] = engines[name].settings_model.model_validate(value)
+        except ValidationError as exc:
+            raise ConfigError(
+                _explain(f"tool.handbook.{name}", exc), file=shown, line=_line_of(text, f"[tool.handbook.{name}]")
+            ) from None
+    return Config(
+        root=path.parent.resolve(),
+        file=shown,
+        docs_url=top.docs_url,
+        fail_on=top.fail_on,
+        waivers=top.waivers,
+        engines=settings,
+        waiver_lines=_waiver_lines(text),
+    )
+
+
+def apply_waivers(report: Report, config: Config, *, today: date | None = None) -> Report:
+    """Drop waived findings; add a QUAL-101 finding for each expired waiver."""
+    today = today or date.today()
+    active = [w for w in config.waivers if w.expires >= today]
+    kept: list[Finding] = []
+    for finding in report.findings:
+        if any(w.covers(finding, config.root) for w in active):
+            report.waived += 1
+        else:
+            kept.append(finding)
+    report.findings = kept + waiver_findings(config, today=today)
+    if config.waivers and "QUAL-101" not in report.rules_checked:
+        report.rules_checked.append("QUAL-101")
+    return report
+
+
+def waiver_findings(config: Config, *, today: date | None = None) -> list[Finding]:
+    """Findings for waivers whose expiry date has passed."""
+    from checks.registry import default_registry
+
+    today = today or date.today()
+    rule = default_registry().get("QUAL-101")
+    out: list[Finding] = []
+    for index, waiver in enumerate(config.waivers):
+        if waiver.expires >= today:
+            continue
+        line = config.waiver_lines[index] if index < len(config.waiver_lines) else None
+        out.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=(
+                    f"waiver of {waiver.rule} for {waiver.path!r} (owner {waiver.owner}) expired on "
+                    f"{waiver.expires.isoformat()}: fix the findings or renew the waiver with a new decision"
+                ),
+                location=Location(file=config.file, line=line, logical=f"tool.handbook.waivers[{index}]"),
+                engine="waivers",
+            )
+        )
+    return out
+
+
+def _explain(where: str, exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error["loc"])
+    return f"[{where}] {loc}: {error['msg']}" if loc else f"[{where}] {error['msg']}"
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(needle) or stripped.split("=", 1)[0].strip().strip('"') == needle:
+            return number
+    return None
+
+
+def _waiver_lines(text: str) -> list[int]:
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip() == "[[tool.handbook.waivers]]"]
+    return lines

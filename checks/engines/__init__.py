@@ -1,0 +1,104 @@
+"""Check engines: each module here exposes one ``ENGINE`` and is found automatically.
+
+An engine turns parsed input into findings tagged with rule IDs. Adding an engine
+is adding a module; the CLI, ``check all``, the docs and the example tests pick it up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from checks.errors import RegistryError
+from checks.registry import PROJECT_ROOT, Registry
+
+if TYPE_CHECKING:
+    import click
+
+    from checks.config import Config
+    from checks.findings import Finding, Report
+    from checks.rules import Example, Rule
+
+
+class EngineSettings(BaseModel):
+    """Base of each engine's ``[tool.handbook.<engine>]`` section."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Engine(ABC):
+    """A family of checks run by one ``handbook check <name>`` command."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    usage: ClassVar[str]
+    settings_model: ClassVar[type[EngineSettings]] = EngineSettings
+
+    @abstractmethod
+    def keys(self) -> dict[str, Any]:
+        """Check keys this engine implements, each mapped to the object that implements it."""
+
+    @abstractmethod
+    def check_example(self, rule: Rule, example: Example) -> list[Finding]:
+        """Run the rule's check on one of its examples and return its findings."""
+
+    @abstractmethod
+    def command(self) -> click.Command:
+        """The ``handbook check <name>`` subcommand."""
+
+    def run_configured(self, config: Config) -> Report | None:
+        """Run on what ``[tool.handbook]`` configures; ``None`` when not configured."""
+        return None
+
+    def source_of(self, key: str) -> str:
+        """Project-relative path of the file that implements ``key``."""
+        target = self.keys()[key]
+        path = Path(inspect.getsourcefile(target) or "")
+        try:
+            return str(path.resolve().relative_to(PROJECT_ROOT))
+        except ValueError:
+            return str(path)
+
+    def qualname_of(self, key: str) -> str:
+        """Dotted Python name of the object that implements ``key``."""
+        target = self.keys()[key]
+        return f"{target.__module__}.{target.__qualname__}"
+
+
+@lru_cache(maxsize=1)
+def all_engines() -> dict[str, Engine]:
+    """Every engine module under ``checks.engines``, by name."""
+    found: dict[str, Engine] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        engine = getattr(module, "ENGINE", None)
+        if isinstance(engine, Engine):
+            found[engine.name] = engine
+    return dict(sorted(found.items()))
+
+
+def validate_enforcement(registry: Registry) -> None:
+    """Every rule names a known engine and key, and every key has exactly one rule."""
+    engines = all_engines()
+    for rule in registry:
+        spec = rule.enforced
+        if spec.is_review:
+            continue
+        engine = engines.get(spec.engine)
+        shown = registry.source_of(rule.id)
+        if engine is None:
+            raise RegistryError(f"enforced.engine: unknown engine {spec.engine!r}", file=shown)
+        if spec.key not in engine:
+            raise RegistryError(f"enforced.key: engine {spec.engine!r} has no check {spec.key!r}", file=shown)
+    for engine in engines.values():
+        covered = registry.for_engine(engine.name)
+        for key in engine:
+            if key not in covered:
+                raise RegistryError(f"check {engine.name}:{key} enforces no rule in the registry")
