@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -11,7 +12,7 @@ import click
 from checks import __version__
 from checks.config import load_config
 from checks.engines import all_engines, validate_enforcement
-from checks.errors import HandbookError
+from checks.errors import HandbookError, UsageError
 from checks.findings import Report
 from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
@@ -38,7 +39,7 @@ def rules(rule_id: str | None, area: str | None, level: str | None, engine: str 
     registry = default_registry()
     if rule_id:
         if rule_id.upper() not in registry:
-            raise HandbookError(f"no rule {rule_id!r}; run 'handbook rules' to list them")
+            raise UsageError(f"no rule {rule_id!r}; run 'handbook rules' to list them")
         rule = registry.get(rule_id)
         if fmt == "json":
             click.echo(rule.model_dump_json(indent=2))
@@ -75,7 +76,7 @@ def check_all(**kwargs: Any) -> None:
         if part is not None:
             report.merge(part)
     if not report.engines and not config.waivers:
-        raise HandbookError("no engine is configured: add [tool.handbook.<engine>] sections to pyproject.toml")
+        raise UsageError("no engine is configured: add [tool.handbook.<engine>] sections to pyproject.toml")
     emit(report, opts, config)
 
 
@@ -107,6 +108,13 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug in handbook itself: one line, the traceback only on request
+        if os.environ.get("HANDBOOK_DEBUG"):
+            raise
+        click.echo(
+            f"handbook: internal error: {type(exc).__name__}: {exc} (set HANDBOOK_DEBUG=1 for details)", err=True
+        )
+        return 2
     return 0
 
 

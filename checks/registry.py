@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from checks import pointer as jp
-from checks.errors import RegistryError
+from checks.errors import InputError, RegistryError
 from checks.rules import Area, Level, Rule
 from checks.sources import Document
 
@@ -135,7 +135,10 @@ def _load_retired(base: Path) -> frozenset[str]:
 
 def _load_rule(path: Path, base: Path) -> Rule:
     shown = _display(path, base)
-    doc = Document.load(path, display=shown)
+    try:
+        doc = Document.load(path, display=shown)
+    except InputError as exc:
+        raise RegistryError(exc.message, file=exc.file, line=exc.line) from None
     if not isinstance(doc.data, dict):
         raise RegistryError("a rule definition must be a mapping", file=shown, line=1)
     try:

@@ -95,10 +95,10 @@ def validate_enforcement(registry: Registry) -> None:
         shown = registry.source_of(rule.id)
         if engine is None:
             raise RegistryError(f"enforced.engine: unknown engine {spec.engine!r}", file=shown)
-        if spec.key not in engine:
+        if spec.key not in engine.keys():  # noqa: SIM118 - keys() is the engine's method
             raise RegistryError(f"enforced.key: engine {spec.engine!r} has no check {spec.key!r}", file=shown)
     for engine in engines.values():
         covered = registry.for_engine(engine.name)
-        for key in engine:
+        for key in engine.keys():  # noqa: SIM118
             if key not in covered:
                 raise RegistryError(f"check {engine.name}:{key} enforces no rule in the registry")

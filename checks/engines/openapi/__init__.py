@@ -1,0 +1,88 @@
+"""``handbook check openapi``: lint OpenAPI 3.0/3.1 documents against the API rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import Field
+
+from checks.config import Config
+from checks.engines import Engine, EngineSettings
+from checks.engines.openapi.lint import lint, load_checks
+from checks.engines.openapi.spec import Spec
+from checks.errors import UsageError
+from checks.findings import Finding, Report
+from checks.output import config_for, emit, options_from, output_options
+from checks.registry import default_registry
+from checks.rules import Example, Rule
+from checks.sources import Document
+
+
+class OpenAPISettings(EngineSettings):
+    """``[tool.handbook.openapi]``: the contracts of the repository."""
+
+    specs: list[str] = Field(min_length=1)
+
+
+class OpenAPIEngine(Engine):
+    """Lint OpenAPI documents: versioned paths, operation IDs, security, problem details, structure."""
+
+    name = "openapi"
+    title = "OpenAPI lint"
+    usage = "handbook check openapi SPEC…"
+    settings_model = OpenAPISettings
+
+    def keys(self) -> dict[str, Any]:
+        return dict(load_checks())
+
+    def check_example(self, rule: Rule, example: Example) -> list[Finding]:
+        doc = Document.from_text(example.code, name=f"{rule.id}.{example.lang}")
+        spec = Spec.from_document(doc)
+        return lint(spec, default_registry().for_engine(self.name), only={rule.enforced.key or ""})
+
+    def run(self, paths: list[Path]) -> Report:
+        """Lint every document in ``paths``."""
+        rules = default_registry().for_engine(self.name)
+        report = Report(engines=[self.name], rules_checked=[r.id for r in rules.values()])
+        for path in paths:
+            report.inputs.append(str(path))
+            report.findings.extend(lint(Spec.load(path), rules))
+        return report
+
+    def run_configured(self, config: Config) -> Report | None:
+        settings = config.engines.get(self.name)
+        if settings is None:
+            return None
+        return self.run([_relative(config.path(s)) for s in settings.specs])
+
+    def command(self) -> click.Command:
+        engine = self
+
+        @click.command(name=self.name)
+        @click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
+        @output_options
+        def openapi(specs: tuple[Path, ...], **kwargs: Any) -> None:
+            """Lint OpenAPI 3.0/3.1 documents (default: [tool.handbook.openapi] specs)."""
+            opts = options_from(kwargs)
+            config = config_for(opts)
+            paths = list(specs)
+            if not paths:
+                settings = config.engines.get(engine.name)
+                if settings is None:
+                    raise UsageError("give SPEC files, or configure [tool.handbook.openapi] specs")
+                paths = [_relative(config.path(s)) for s in settings.specs]
+            emit(engine.run(paths), opts, config, inputs=paths)
+
+        return openapi
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+ENGINE = OpenAPIEngine()

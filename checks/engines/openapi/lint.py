@@ -1,0 +1,67 @@
+"""The OpenAPI lint: ``lint(spec) -> list[Finding]``, one check function per rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from checks.engines.openapi.spec import Spec, Where
+from checks.findings import Finding, Location
+from checks.rules import Rule
+
+
+class Violation(NamedTuple):
+    """What a check reports: a message and the node it is about."""
+
+    message: str
+    where: Where
+
+
+CheckFn = Callable[[Spec], Iterator[Violation]]
+CHECKS: dict[str, CheckFn] = {}
+
+
+def check(key: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under the rule key it enforces."""
+
+    def register(func: CheckFn) -> CheckFn:
+        if key in CHECKS:
+            raise ValueError(f"duplicate OpenAPI check key {key!r}")
+        CHECKS[key] = func
+        return func
+
+    return register
+
+
+def load_checks() -> dict[str, CheckFn]:
+    """Import every module in ``checks.engines.openapi.rules`` so their checks register."""
+    from checks.engines.openapi import rules
+
+    for info in pkgutil.iter_modules(rules.__path__):
+        importlib.import_module(f"{rules.__name__}.{info.name}")
+    return CHECKS
+
+
+def lint(spec: Spec, rules: dict[str, Rule], *, only: set[str] | None = None) -> list[Finding]:
+    """Run every check that has a rule (or only the keys in ``only``) and return findings."""
+    findings: list[Finding] = []
+    for key, func in load_checks().items():
+        rule = rules.get(key)
+        if rule is None or (only is not None and key not in only):
+            continue
+        for violation in func(spec):
+            line, column = violation.where.doc.locate(violation.where.pointer)
+            findings.append(
+                Finding(
+                    rule_id=rule.id,
+                    severity=rule.severity,
+                    message=violation.message,
+                    location=Location(
+                        file=violation.where.doc.path, line=line, column=column, pointer=violation.where.pointer
+                    ),
+                    engine="openapi",
+                )
+            )
+    return findings

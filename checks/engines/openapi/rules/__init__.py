@@ -1,0 +1,1 @@
+"""One module per OpenAPI rule; each registers its check with :func:`checks.engines.openapi.lint.check`."""

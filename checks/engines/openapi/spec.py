@@ -1,0 +1,186 @@
+"""An OpenAPI document with its ``$ref`` targets, loaded from one or more files.
+
+Every ``$ref`` is resolved up front, so an unresolvable one is an input error at
+its own line; cycles are legal and are only ever followed with a guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks import pointer as jp
+from checks.errors import InputError
+from checks.sources import Document
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_NO_REFS_BELOW = frozenset({"example", "default", "const", "enum"})
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A node's place: the document it is in and its JSON pointer there."""
+
+    doc: Document
+    pointer: str
+
+    def child(self, *tokens: str | int) -> Where:
+        """The place of a node below this one."""
+        return Where(self.doc, jp.join(self.pointer, *tokens))
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One HTTP operation: ``method`` on ``path``."""
+
+    path: str
+    method: str
+    node: dict[str, Any]
+    where: Where
+    path_item: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``GET /v1/posts``, as people write it."""
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass
+class Spec:
+    """A parsed OpenAPI 3.0/3.1 document and every file its ``$ref``s reach."""
+
+    root: Document
+    version: str
+    docs: dict[str, Document] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Spec:
+        """Read, identify and ref-check an OpenAPI document."""
+        return cls.from_document(Document.load(path, what="OpenAPI document"), base=Path(path))
+
+    @classmethod
+    def from_document(cls, doc: Document, *, base: Path | None = None) -> Spec:
+        """Identify ``doc`` as OpenAPI 3.0/3.1 and resolve its ``$ref``s."""
+        data = doc.data
+        if not isinstance(data, dict):
+            raise InputError("not an OpenAPI document: the top level is not a mapping", file=doc.path, line=1)
+        if "swagger" in data:
+            raise InputError("Swagger/OpenAPI 2.0 is not supported; convert it to OpenAPI 3.0 or 3.1", file=doc.path)
+        raw = data.get("openapi")
+        if raw is None:
+            raise InputError("not an OpenAPI document: it has no 'openapi' version field", file=doc.path, line=1)
+        version = str(raw)
+        if not (version.startswith("3.0") or version.startswith("3.1")):
+            line, _ = doc.locate("/openapi")
+            raise InputError(
+                f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x", file=doc.path, line=line
+            )
+        key = str((base or Path(doc.path)).resolve())
+        spec = cls(root=doc, version=version[:3], docs={key: doc})
+        spec._check_refs(doc, key)
+        return spec
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The root document's data."""
+        return self.root.data
+
+    def operations(self) -> Iterator[Operation]:
+        """Every operation under ``paths``, path-item ``$ref``s followed."""
+        paths = self.data.get("paths")
+        if not isinstance(paths, dict):
+            return
+        base = Where(self.root, "/paths")
+        for path, item in paths.items():
+            node, where = self.deref(item, base.child(str(path)))
+            if not isinstance(node, dict):
+                continue
+            for method in HTTP_METHODS:
+                op = node.get(method)
+                if isinstance(op, dict):
+                    yield Operation(str(path), method, op, where.child(method), node)
+
+    def deref(self, value: Any, where: Where) -> tuple[Any, Where]:
+        """Follow a chain of ``$ref``s to the node it ends at (a cycle ends where it repeats)."""
+        seen: set[tuple[str, str]] = set()
+        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            doc, pointer = self._target(value["$ref"], where)
+            if (doc.path, pointer) in seen:
+                break
+            seen.add((doc.path, pointer))
+            value, where = jp.resolve(doc.data, pointer), Where(doc, pointer)
+        return value, where
+
+    def ref_target(self, value: Any, where: Where) -> tuple[str, str] | None:
+        """``(file, pointer)`` a ``$ref`` node points at, or None when ``value`` is not a ``$ref``."""
+        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            doc, pointer = self._target(value["$ref"], where)
+            return doc.path, pointer
+        return None
+
+    def _target(self, ref: str, where: Where) -> tuple[Document, str]:
+        file_part, _, fragment = ref.partition("#")
+        doc = where.doc if not file_part else self._external(file_part, where)
+        return doc, fragment
+
+    def _external(self, file_part: str, where: Where) -> Document:
+        if "://" in file_part:
+            line, _ = where.doc.locate(where.pointer)
+            raise InputError(
+                f"$ref {file_part!r} is remote; the lint does not fetch URLs, vendor the file locally",
+                file=where.doc.path,
+                line=line,
+            )
+        here = next((k for k, d in self.docs.items() if d is where.doc), where.doc.path)
+        target = (Path(here).parent / file_part).resolve()
+        key = str(target)
+        if key not in self.docs:
+            shown = _shown(target, self.root.path)
+            if not target.is_file():
+                line, _ = where.doc.locate(where.pointer)
+                raise InputError(f"$ref file {file_part!r} not found", file=where.doc.path, line=line)
+            doc = Document.load(target, display=shown, what="$ref target")
+            self.docs[key] = doc
+            self._check_refs(doc, key)
+        return self.docs[key]
+
+    def _check_refs(self, doc: Document, key: str) -> None:
+        """Raise at the first ``$ref`` in ``doc`` that does not resolve."""
+        stack: list[tuple[Any, str]] = [(doc.data, "")]
+        while stack:
+            value, pointer = stack.pop()
+            if isinstance(value, dict):
+                ref = value.get("$ref")
+                if isinstance(ref, str):
+                    self._resolve_or_fail(ref, Where(doc, pointer + "/$ref"))
+                for k, v in value.items():
+                    if (
+                        isinstance(v, dict | list)
+                        and k not in _NO_REFS_BELOW
+                        and not (isinstance(k, str) and k.startswith("x-"))
+                    ):
+                        stack.append((v, pointer + "/" + jp.escape(k)))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, dict | list):
+                        stack.append((v, f"{pointer}/{i}"))
+
+    def _resolve_or_fail(self, ref: str, where: Where) -> None:
+        doc, fragment = self._target(ref, where)
+        try:
+            jp.resolve(doc.data, fragment)
+        except (KeyError, ValueError):
+            line, _ = where.doc.locate(where.pointer)
+            raise InputError(f"$ref {ref!r} does not resolve", file=where.doc.path, line=line) from None
+
+
+def _shown(target: Path, root_display: str) -> str:
+    """Name a referenced file the way the user named the root document: relative when possible."""
+    if Path(root_display).is_absolute():
+        return str(target)
+    try:
+        return str(target.relative_to(Path.cwd()))
+    except ValueError:
+        return str(target)

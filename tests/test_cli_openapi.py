@@ -1,0 +1,108 @@
+"""`handbook check openapi`: findings at the right lines, exit codes, and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+OPENAPI = FIXTURES / "openapi"
+
+
+def expected_markers(path: Path) -> set[tuple[int, str]]:
+    """``# expect: RULE…`` markers, as (line, rule) pairs."""
+    out = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = re.search(r"#\s*expect:\s*(.+)$", line)
+        if match:
+            out |= {(number, rule) for rule in match.group(1).split()}
+    return out
+
+
+def test_planted_violations_are_reported_at_their_lines(cli) -> None:
+    result = cli("check", "openapi", OPENAPI / "planted.yaml", "--format", "json")
+    assert result.code == 1
+    findings = json.loads(result.out)["findings"]
+    reported = {(f["location"]["line"], f["ruleId"]) for f in findings}
+    assert reported == expected_markers(OPENAPI / "planted.yaml")
+    assert all(f["location"]["pointer"].startswith("/") for f in findings)
+
+
+def test_cyclic_schemas_are_legal(cli) -> None:
+    result = cli("check", "openapi", OPENAPI / "cyclic.yaml")
+    assert result.code == 0, result.out + result.err
+    assert "No findings" in result.out
+
+
+def test_refs_to_other_files_resolve_and_findings_point_into_them(cli) -> None:
+    result = cli("check", "openapi", OPENAPI / "multi" / "openapi.yaml", "--format", "json")
+    findings = json.loads(result.out)["findings"]
+    assert result.code == 1
+    assert [(Path(f["location"]["file"]).name, f["location"]["line"], f["ruleId"]) for f in findings] == [
+        ("posts.yaml", 10, "API-105")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing.yaml", "OpenAPI document not found"),
+        ("binary.yaml", "is binary"),
+        ("malformed.yaml", r"malformed.yaml:\d+: invalid YAML"),
+        ("not-openapi.yaml", "not an OpenAPI document"),
+        ("swagger2.yaml", "Swagger/OpenAPI 2.0 is not supported"),
+        ("unresolved.yaml", r"unresolved.yaml:14: \$ref '#/components/schemas/Post' does not resolve"),
+        ("multi", "is a directory"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli, name: str, message: str) -> None:
+    result = cli("check", "openapi", OPENAPI / name)
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("handbook: error: "), result.err
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in result.err
+
+
+def test_fail_on_levels(cli) -> None:
+    planted = OPENAPI / "planted.yaml"
+    assert cli("check", "openapi", planted, "--fail-on", "never").code == 0
+    assert cli("check", "openapi", planted, "--fail-on", "warning").code == 1
+    assert cli("check", "openapi", planted, "--fail-on", "error").code == 1
+
+
+def test_usage_errors_exit_2(cli) -> None:
+    assert cli("check", "openapi", OPENAPI / "cyclic.yaml", "--format", "xml").code == 2
+    assert cli("check", "no-such-engine").code == 2
+    assert cli("rules", "API-999").code == 2
+
+
+def test_output_file_is_written_atomically_and_never_over_an_input(cli, tmp_path: Path) -> None:
+    target = tmp_path / "report.sarif"
+    result = cli("check", "openapi", OPENAPI / "planted.yaml", "--format", "sarif", "--output", target)
+    assert result.code == 1 and result.out == ""
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.sarif"]
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_bytes((OPENAPI / "planted.yaml").read_bytes())
+    before = spec.read_bytes()
+    result = cli("check", "openapi", spec, "--output", spec)
+    assert result.code == 2 and "would overwrite an input file" in result.err
+    assert spec.read_bytes() == before
+
+
+def test_reference_contract_has_zero_findings_in_sarif(cli, sarif_schema) -> None:
+    import jsonschema
+
+    contract = ROOT / "reference-service" / "openapi.yaml"
+    result = cli("check", "openapi", contract, "--format", "sarif")
+    assert result.code == 0, result.out
+    log = json.loads(result.out)
+    jsonschema.validate(log, sarif_schema)
+    assert log["runs"][0]["results"] == []

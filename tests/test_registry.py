@@ -1,0 +1,118 @@
+"""The rule registry: every definition is valid, IDs are unique, broken entries say file:line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checks.engines import all_engines, validate_enforcement
+from checks.errors import RegistryError
+from checks.registry import default_registry, load_registry, standards_dir
+from checks.rules import Area
+
+GOOD = standards_dir() / "api" / "API-102-path-major-version.yaml"
+
+
+def test_registry_loads_the_seeded_rules() -> None:
+    registry = default_registry()
+    assert {"API-101", "API-102", "API-103", "API-104", "API-105", "API-106", "QUAL-101"} <= set(registry.rules)
+    validate_enforcement(registry)
+
+
+def test_every_rule_file_is_named_after_its_id_and_area() -> None:
+    for rule in default_registry():
+        path = default_registry().files[rule.id]
+        assert path.name.startswith(rule.id + "-")
+        assert path.parent.name == rule.area.value
+        assert rule.id.startswith(Area(rule.area).prefix + "-")
+
+
+def test_review_rules_carry_a_checklist() -> None:
+    for rule in default_registry():
+        if rule.enforced.is_review:
+            assert rule.enforced.checklist, rule.id
+
+
+def _tree(tmp_path: Path, name: str, text: str) -> Path:
+    root = tmp_path / "standards"
+    (root / "api").mkdir(parents=True)
+    (root / "api" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_broken_entry_reports_file_and_line(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8").replace("level: MUST", "level: MUSTN'T")
+    root = _tree(tmp_path, GOOD.name, text)
+    with pytest.raises(RegistryError) as err:
+        load_registry(root)
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("level:"))
+    assert err.value.render().startswith(f"standards/api/{GOOD.name}:{line}: level:")
+
+
+def test_unknown_field_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8") + "severity: high\n"
+    root = _tree(tmp_path, GOOD.name, text)
+    with pytest.raises(RegistryError, match=r"severity: Extra inputs are not permitted"):
+        load_registry(root)
+
+
+def test_missing_example_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8").replace("  good:", "  fine:")
+    root = _tree(tmp_path, GOOD.name, text)
+    with pytest.raises(RegistryError, match=r"examples\.(good|fine)"):
+        load_registry(root)
+
+
+def test_id_must_match_file_and_area(tmp_path: Path) -> None:
+    root = _tree(tmp_path, "API-199-other-name.yaml", GOOD.read_text(encoding="utf-8"))
+    with pytest.raises(RegistryError, match="does not match file name"):
+        load_registry(root)
+    text = GOOD.read_text(encoding="utf-8").replace("area: api", "area: security")
+    root2 = _tree(tmp_path / "b", GOOD.name, text)
+    with pytest.raises(RegistryError, match="does not match area"):
+        load_registry(root2)
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    root = _tree(tmp_path, GOOD.name, GOOD.read_text(encoding="utf-8"))
+    shutil.copy(GOOD, root / "api" / "API-102-path-major-version-copy.yaml")
+    with pytest.raises(RegistryError, match=r"duplicate rule id API-102|already enforces API-102"):
+        load_registry(root)
+
+
+def test_retired_ids_are_never_reused(tmp_path: Path) -> None:
+    root = _tree(tmp_path, GOOD.name, GOOD.read_text(encoding="utf-8"))
+    (root / "retired.yaml").write_text("- {id: API-102, reason: merged into API-101}\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="retired and must not be reused"):
+        load_registry(root)
+
+
+def test_malformed_yaml_reports_line(tmp_path: Path) -> None:
+    root = _tree(tmp_path, GOOD.name, "id: API-102\ntitle: [unclosed\nlevel: MUST\n")
+    with pytest.raises(RegistryError) as err:
+        load_registry(root)
+    assert f"standards/api/{GOOD.name}:" in err.value.render()
+    assert "invalid YAML" in err.value.render()
+
+
+def test_review_rule_needs_checklist(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8")
+    text = text[: text.index("enforced:")] + "enforced:\n  engine: review\n"
+    root = _tree(tmp_path, GOOD.name, text)
+    with pytest.raises(RegistryError, match="needs a non-empty checklist"):
+        load_registry(root)
+
+
+def test_unknown_engine_or_key_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8").replace("key: path-major-version", "key: no-such-check")
+    root = _tree(tmp_path, GOOD.name, text)
+    with pytest.raises(RegistryError, match="has no check 'no-such-check'"):
+        validate_enforcement(load_registry(root))
+
+
+def test_every_engine_key_enforces_a_rule() -> None:
+    registry = default_registry()
+    for engine in all_engines().values():
+        assert set(engine.keys()) == set(registry.for_engine(engine.name)), engine.name
