@@ -19,7 +19,7 @@ def _repo(tmp_path: Path, body: str) -> Path:
     return tmp_path
 
 
-def test_check_all_runs_configured_engines(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_check_all_runs_configured_engines(cli, tmp_path: Path) -> None:
     repo = _repo(tmp_path, '[tool.handbook]\n[tool.handbook.openapi]\nspecs = ["api/openapi.yaml"]\n')
     result = cli("check", "all", "--format", "json", cwd=repo)
     payload = json.loads(result.out)
@@ -28,7 +28,7 @@ def test_check_all_runs_configured_engines(cli, tmp_path: Path) -> None:  # noqa
     assert payload["summary"]["total"] == 10  # the ten planted violations
 
 
-def test_openapi_without_arguments_uses_config(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_openapi_without_arguments_uses_config(cli, tmp_path: Path) -> None:
     repo = _repo(
         tmp_path, '[tool.handbook]\nfail-on = "never"\n[tool.handbook.openapi]\nspecs = ["api/openapi.yaml"]\n'
     )
@@ -37,7 +37,7 @@ def test_openapi_without_arguments_uses_config(cli, tmp_path: Path) -> None:  # 
     assert "API-102" in result.out
 
 
-def test_active_waiver_hides_findings_and_expired_one_is_a_finding(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_active_waiver_hides_findings_and_expired_one_is_a_finding(cli, tmp_path: Path) -> None:
     future = date.today().replace(year=date.today().year + 1).isoformat()
     body = f"""[tool.handbook]
 [tool.handbook.openapi]
@@ -69,7 +69,7 @@ expires = 2020-01-31
     assert "API-102" in rules  # the expired waiver no longer hides its findings
 
 
-def test_bad_config_is_one_line_and_exit_2(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_bad_config_is_one_line_and_exit_2(cli, tmp_path: Path) -> None:
     cases = {
         "[tool.handbook]\nspecz = 1\n": "unknown key 'specz'",
         "[tool.handbook\n": "invalid TOML",
@@ -87,13 +87,13 @@ def test_bad_config_is_one_line_and_exit_2(cli, tmp_path: Path) -> None:  # noqa
         assert len(lines) == 1 and message in lines[0], (body, result.err)
 
 
-def test_check_all_without_configuration_is_a_usage_error(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_check_all_without_configuration_is_a_usage_error(cli, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.handbook]\n", encoding="utf-8")
     result = cli("check", "all", cwd=tmp_path)
     assert result.code == 2 and "no engine is configured" in result.err
 
 
-def test_rules_command_lists_filters_and_prints_pages(cli) -> None:  # noqa: ANN001
+def test_rules_command_lists_filters_and_prints_pages(cli) -> None:
     listing = cli("rules")
     assert listing.code == 0 and "API-102" in listing.out and "QUAL-101" in listing.out
     only_quality = cli("rules", "--area", "quality")
