@@ -1,0 +1,50 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from feedchat import __version__, problems
+from feedchat.auth import TokenVerifier
+from feedchat.contract import docs_router
+from feedchat.issuer import DevIssuer, load_jwks
+from feedchat.routes import ROUTERS
+from feedchat.settings import Settings
+from feedchat.storage import Store
+
+log = logging.getLogger("feedchat")
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """A Feedchat app: the contract's operations, problem+json errors, bearer auth and the store.
+
+    FastAPI's generated schema is off (``openapi_url=None``): the one contract is ``openapi.yaml``.
+    """
+    settings = settings or Settings.from_env()
+    if settings.jwks_path is not None:
+        keys = load_jwks(settings.jwks_path)
+        log.info("verifying tokens with the JWKS at %s", settings.jwks_path)
+    else:
+        keys = DevIssuer.load_or_create(
+            settings.dev_keys_dir, issuer=settings.issuer, audience=settings.audience
+        ).jwks()
+        log.warning("no JWKS configured: trusting the development issuer key in %s", settings.dev_keys_dir)
+    app = FastAPI(
+        title="Feedchat API",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store or Store.connect(settings.mongodb_uri, settings.database)
+    app.state.verifier = TokenVerifier(
+        keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.clock_skew_seconds
+    )
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(docs_router(settings.contract_path))
+    return app

@@ -1,0 +1,7 @@
+"""One router per resource; each route's ``name`` is its ``operationId`` in the contract."""
+
+from fastapi import APIRouter
+
+from feedchat.routes import comments, messages, posts, rooms
+
+ROUTERS: tuple[APIRouter, ...] = (posts.router, comments.router, rooms.router, messages.router)
