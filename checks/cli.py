@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from checks import __version__
+from checks import __version__, scaffold
 from checks.config import load_config
 from checks.engines import all_engines, validate_enforcement
 from checks.errors import HandbookError, UsageError
@@ -78,6 +79,24 @@ def check_all(**kwargs: Any) -> None:
     if not report.engines and not config.waivers:
         raise UsageError("no engine is configured: add [tool.handbook.<engine>] sections to pyproject.toml")
     emit(report, opts, config)
+
+
+@main.group()
+def new() -> None:
+    """Scaffold from a template a service that passes every check."""
+
+
+@new.command(name="service")
+@click.argument("name")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Target folder [default: ./NAME]."
+)
+@click.option("--title", help="Human title of the API.")
+def new_service(name: str, directory: Path | None, title: str | None) -> None:
+    """Generate service NAME (lowercase-with-dashes) into a new folder."""
+    target = directory or Path(name)
+    written = scaffold.render("service", name, target, title=title)
+    click.echo(f"Created {target}/ ({len(written)} files). Next: cd {target} && handbook check all")
 
 
 def _register_engines() -> None:
