@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SITE_PORT ?= 8000
 SERVICE_PORT ?= 8080
 SPECS ?=
+SEMGREP_VERSION := 1.185.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := redis-server chromium npm
 
@@ -19,6 +20,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[docs,dev]'
+	@# semgrep pins versions of jsonschema and opentelemetry that clash with schemathesis: it gets its own venv,
+	@# linked into .venv/bin so that `handbook check code` finds it.
+	$(PYTHON) -m venv $(VENV)/semgrep
+	$(VENV)/semgrep/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/semgrep/bin/python -m pip install --quiet 'semgrep==$(SEMGREP_VERSION)'
+	ln -sf ../semgrep/bin/semgrep $(BIN)/semgrep
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian packages the test suite drives for real: Redis, Chromium, npm (for the SARIF schema and bench peers).
