@@ -1,0 +1,1 @@
+"""Pages of the handbook site generated from the rule registry, the engines and the CLI."""
