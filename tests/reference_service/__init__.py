@@ -1,0 +1,1 @@
+"""Tests of the reference service: behaviour through HTTP, and conformance to its contract."""
