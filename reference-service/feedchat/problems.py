@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
@@ -94,15 +95,28 @@ async def _on_validation(request: Request, exc: Exception) -> ProblemResponse:
     return problem(request, 422, "The request is invalid.", extra={"errors": validation_errors(errors)})
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the request's path (Starlette's 405 names only the first route's)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 async def _on_http(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     phrase = title_of(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
     if exc.status_code == 404 and detail is None:
         detail = "There is no resource at this path."
     if exc.status_code == 405 and detail is None:
         detail = f"This resource does not support {request.method}."
-    return problem(request, exc.status_code, detail, headers=exc.headers)
+    return problem(request, exc.status_code, detail, headers=headers)
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> ProblemResponse:
