@@ -1,0 +1,155 @@
+"""``handbook check breaking OLD NEW``: the breaking-change gate between two versions of a contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import Field
+
+from checks.config import Config
+from checks.engines import Engine, EngineSettings
+from checks.engines.breaking import policy
+from checks.engines.breaking.changes import (
+    BREAKING_KEY,
+    CHANGELOG_KEY,
+    DEPRECATION_KEY,
+    REMOVAL_KEY,
+    RESPONSE_GROWTH_KEY,
+    Change,
+)
+from checks.engines.breaking.diff import diff
+from checks.engines.breaking.git import spec_at
+from checks.engines.breaking.schemas import SchemaDiff
+from checks.engines.openapi.spec import Spec
+from checks.errors import InputError, UsageError
+from checks.findings import Finding, Location, Report
+from checks.output import config_for, emit, options_from, output_options
+from checks.registry import default_registry
+from checks.rules import Example, Rule
+from checks.sources import Document
+
+EXAMPLE_TODAY = dt.date(2025, 6, 1)
+"""The fixed date rule examples are judged on, so their sunset dates keep their meaning."""
+
+
+class BreakingSettings(EngineSettings):
+    """``[tool.handbook.breaking]``: contracts to compare with their version at a git ref."""
+
+    specs: list[str] = Field(min_length=1)
+    base: str = Field(default="origin/main", min_length=1)
+
+
+def to_findings(changes: list[Change], rules: dict[str, Rule]) -> list[Finding]:
+    """One finding per change, tagged with the rule its category is reported under."""
+    findings: list[Finding] = []
+    for change in changes:
+        rule = rules.get(change.key)
+        if rule is None:
+            continue
+        where = change.new or change.old
+        assert where is not None
+        line, column = where.doc.locate(where.pointer)
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=change.message,
+                location=Location(file=where.doc.path, line=line, column=column, pointer=where.pointer),
+                engine="breaking",
+                details={"change": change.category, "side": change.side},
+            )
+        )
+    return findings
+
+
+def split_example(code: str, name: str) -> tuple[Spec, Spec]:
+    """The old and the new document of a rule example: two YAML documents separated by ``---``."""
+    parts = code.split("\n---\n")
+    if len(parts) != 2:
+        raise InputError("a breaking-change example is two YAML documents (old, then new) separated by ---", file=name)
+    old, new = (
+        Spec.from_document(Document.from_text(text, name=f"{name} ({label})"))
+        for text, label in zip(parts, ("old", "new"), strict=True)
+    )
+    return old, new
+
+
+class BreakingEngine(Engine):
+    """Compare two versions of an OpenAPI contract and classify every change for clients."""
+
+    name = "breaking"
+    title = "Breaking-change gate"
+    usage = "handbook check breaking OLD NEW | handbook check breaking --base REF NEW"
+    settings_model = BreakingSettings
+
+    def keys(self) -> dict[str, Any]:
+        return {
+            BREAKING_KEY: SchemaDiff,
+            REMOVAL_KEY: policy.removal,
+            DEPRECATION_KEY: policy.deprecation,
+            RESPONSE_GROWTH_KEY: SchemaDiff,
+            CHANGELOG_KEY: diff,
+        }
+
+    def check_example(self, rule: Rule, example: Example) -> list[Finding]:
+        old, new = split_example(example.code, f"{rule.id}.{example.lang}")
+        rules = {k: r for k, r in default_registry().for_engine(self.name).items() if k == rule.enforced.key}
+        return to_findings(diff(old, new, today=EXAMPLE_TODAY), rules)
+
+    def compare(self, old: Spec, new: Spec, *, today: dt.date | None = None) -> Report:
+        """Diff two loaded documents into a report."""
+        rules = default_registry().for_engine(self.name)
+        report = Report(engines=[self.name], rules_checked=[r.id for r in rules.values()])
+        report.inputs += [old.root.path, new.root.path]
+        report.findings.extend(to_findings(diff(old, new, today=today), rules))
+        return report
+
+    def run(self, new: Path, *, old: Path | None = None, base: str | None = None) -> Report:
+        """Compare ``new`` with ``old``, or with its own version at git ref ``base``."""
+        with ExitStack() as stack:
+            new_spec = Spec.load(new)
+            if base is not None:
+                old_spec = stack.enter_context(spec_at(base, new))
+            else:
+                assert old is not None
+                old_spec = Spec.load(old)
+            return self.compare(old_spec, new_spec)
+
+    def run_configured(self, config: Config) -> Report | None:
+        settings = config.engines.get(self.name)
+        if settings is None:
+            return None
+        report = Report(engines=[self.name])
+        for spec in settings.specs:
+            report.merge(self.run(config.path(spec), base=settings.base))
+        return report
+
+    def command(self) -> click.Command:
+        engine = self
+
+        @click.command(name=self.name)
+        @click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
+        @click.option("--base", metavar="REF", help="Compare NEW with the same path at this git ref.")
+        @output_options
+        def breaking(specs: tuple[Path, ...], base: str | None, **kwargs: Any) -> None:
+            """Report breaking, deprecating and compatible changes from OLD to NEW (or from --base REF)."""
+            opts = options_from(kwargs)
+            config = config_for(opts)
+            if base is not None:
+                if len(specs) != 1:
+                    raise UsageError("with --base REF, give exactly one NEW spec")
+                report = engine.run(specs[0], base=base)
+            else:
+                if len(specs) != 2:
+                    raise UsageError("give OLD and NEW specs, or --base REF and NEW")
+                report = engine.run(specs[1], old=specs[0])
+            emit(report, opts, config, inputs=list(specs))
+
+        return breaking
+
+
+ENGINE = BreakingEngine()
