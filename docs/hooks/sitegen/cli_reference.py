@@ -25,13 +25,14 @@ def walk(command: click.Command, ctx: click.Context) -> Iterator[tuple[click.Con
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                yield from walk(sub, click.Context(sub, info_name=name, parent=ctx))
+                yield from walk(sub, click.Context(sub, info_name=name, parent=ctx, **sub.context_settings))
 
 
 def cli_markdown() -> str:
     """The CLI reference page: one section with the help text of each command."""
     register_engine_commands()
-    root = click.Context(cli.main, info_name="handbook", terminal_width=WIDTH, max_content_width=WIDTH)
+    settings = {"max_content_width": WIDTH, **cli.main.context_settings, "terminal_width": WIDTH}
+    root = click.Context(cli.main, info_name="handbook", **settings)
     out = [
         "# CLI reference",
         "",

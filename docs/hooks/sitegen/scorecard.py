@@ -29,10 +29,10 @@ class Status(StrEnum):
 
 
 LABEL = {
-    Status.PASS: "✅ pass",
-    Status.FAIL: "❌ fail",
-    Status.REVIEW: "📝 review",
-    Status.NOT_CHECKED: "⏸ not checked",
+    Status.PASS: ":material-check-circle:{ .hb-status--pass } pass",
+    Status.FAIL: ":material-close-circle:{ .hb-status--fail } fail",
+    Status.REVIEW: ":material-clipboard-check-outline:{ .hb-status--review } review",
+    Status.NOT_CHECKED: ":material-minus-circle-outline:{ .hb-status--skip } not checked",
 }
 
 
