@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from feedchat.issuer import DevIssuer
 
+from .conformance import Contract
 from .drift import all_routes, api_routes, contract_operations, fuzz, route_drift
 
 
@@ -95,3 +97,17 @@ def test_parameter_missing_from_contract_is_drift(app: FastAPI, document: dict[s
     ref = {"$ref": f"#/components/parameters/{parameter}"}
     changed["paths"]["/v1/posts"]["get" if parameter == "Limit" else "post"]["parameters"].remove(ref)
     assert len(route_drift(app, changed)) == 1
+
+
+def test_the_response_checker_flags_what_the_contract_forbids(contract: Contract) -> None:
+    def check(status: int, body: Any, media: str = "application/json", path: str = "/v1/posts/abc") -> list[str]:
+        request = httpx.Request("GET", f"http://testserver{path}")
+        response = httpx.Response(status, json=body, headers={"content-type": media}, request=request)
+        return contract.violations(response)
+
+    problem = {"type": "about:blank", "title": "Not Found", "status": 404}
+    assert check(404, problem, "application/problem+json") == []
+    assert "not declared" in check(418, problem, "application/problem+json")[0]
+    assert "not application/problem+json" in check(404, problem)[0]
+    assert "'author' is a required property" in check(200, {"id": "a", "title": "t"})[0]
+    assert "no operation" in check(200, {}, path="/v1/secret")[0]
