@@ -3,7 +3,7 @@
 Nothing a rule says is written in ``docs/``: prose pages carry markers that this hook fills in.
 
 - ``<!-- rules:AREA -->`` becomes the table of that area's rules (``AREA`` is ``api``, ``security``, …).
-- ``[[API-102]]`` becomes a link to the rule's page titled with its ID and title; an unknown ID fails the build.
+- ``[[API-102]]`` becomes a link to the rule's page, with its title as tooltip; an unknown ID fails the build.
 - ``<!-- engine-modules -->`` becomes mkdocstrings directives for every check engine's modules.
 """
 
@@ -20,9 +20,9 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from sitegen.api_reference import engine_directives
-from sitegen.catalog import CATALOG_SRC, area_rules_markdown, catalog_markdown, rule_link, rules_nav
+from sitegen.catalog import CATALOG_SRC, area_rules_markdown, catalog_markdown, rules_nav
 from sitegen.cli_reference import cli_markdown
-from sitegen.links import edit_url, rule_src
+from sitegen.links import edit_url, relative, rule_src
 from sitegen.rule_pages import rule_markdown
 from sitegen.scorecard import SCORECARD_SRC, run_scorecard, scorecard_markdown
 
@@ -115,4 +115,6 @@ def _rule_ref(match: re.Match[str], src: str) -> str:
     if rule_id not in registry():
         log.warning("docs/%s: [[%s]] names no rule in the registry", src, rule_id)
         return rule_id
-    return rule_link(registry().get(rule_id), src, title=True)
+    rule = registry().get(rule_id)
+    title = rule.title.replace('"', "'")
+    return f'[{rule.id}]({relative(src, rule_src(rule.id))} "{rule.id}: {title}")'

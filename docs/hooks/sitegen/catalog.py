@@ -16,7 +16,7 @@ def enforcement(rule: Rule) -> str:
     """How a rule is enforced, as a short Markdown label."""
     if rule.enforced.is_review:
         return "review checklist"
-    return f"`handbook check {rule.enforced.engine}` · `{rule.enforced.key}`"
+    return f"`{rule.enforced.engine}:{rule.enforced.key}`"
 
 
 def rule_link(rule: Rule, from_src: str, *, title: bool = False) -> str:
@@ -40,7 +40,8 @@ def catalog_markdown(registry: Registry) -> str:
         "are generated from those files when the site is built.",
         "",
         "MUST findings are errors, SHOULD findings warnings and MAY findings information "
-        "([RFC 2119](https://www.rfc-editor.org/rfc/rfc2119)).",
+        "([RFC 2119](https://www.rfc-editor.org/rfc/rfc2119)). *Enforced by* names the engine and its check, "
+        "run by `handbook check ENGINE`, or the reviewer's checklist.",
         "",
     ]
     if not rules:
