@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from checks.registry import default_registry
-from checks.rules import Area
+from checks.rules import Area, Level
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -139,6 +139,9 @@ def test_navigate_filter_search_and_dark_mode(browser_page: tuple[Any, Watch], s
     page.select_option("#rule-filter-area", Area.API.title)
     expect(visible).to_have_count(len(api_rules))
     expect(page.locator(".rule-filter__count")).to_have_text(f"{len(api_rules)} of {len(registry)} rules")
+    page.select_option("#rule-filter-level", Level.MUST.value)
+    expect(visible).to_have_count(len(registry.select(area=Area.API, level=Level.MUST)))
+    page.select_option("#rule-filter-level", "")
     page.select_option("#rule-filter-area", "")
     page.fill("#rule-filter-text", rule.id)
     expect(visible).to_have_count(1)
