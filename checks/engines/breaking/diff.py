@@ -15,7 +15,7 @@ from typing import Any
 
 from checks.engines.breaking import policy
 from checks.engines.breaking.changes import Change, Changelog
-from checks.engines.breaking.schemas import REQUEST, RESPONSE, SchemaDiff
+from checks.engines.breaking.schemas import REQUEST, RESPONSE, PairKey, SchemaDiff
 from checks.engines.openapi.spec import Operation, Spec, Where
 
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
@@ -65,6 +65,7 @@ class _Differ:
         self.old, self.new, self.today = old, new, today
         self.log = Changelog()
         self.schemas = SchemaDiff(old, new, self.log)
+        self._roots: list[PairKey] = []
 
     def run(self) -> list[Change]:
         old_ops, new_ops = _operations(self.old), _operations(self.new)
@@ -87,6 +88,7 @@ class _Differ:
 
     def _operation(self, old: Operation, new: Operation) -> list[int]:
         found: list[int] = []
+        self._roots = []
         change = policy.deprecation(old, new, self.today)
         if change is not None:
             self._add(found, change)
@@ -94,7 +96,8 @@ class _Differ:
         self._parameters(found, old, new)
         self._request_body(found, old, new)
         self._responses(found, old, new)
-        return found
+        self.schemas.drain()
+        return found + self.schemas.changes_under(self._roots)
 
     def _security(self, found: list[int], old: Operation, new: Operation) -> None:
         old_sec = old.node["security"] if "security" in old.node else self.old.data.get("security")
@@ -173,8 +176,10 @@ class _Differ:
                 self._add(found, Change("request-parameter-deprecated", REQUEST, detail, label, new=n[1]))
             old_schema, new_schema = _param_schema(o), _param_schema(n)
             if old_schema is not None and new_schema is not None:
-                found += self.schemas.compare(
-                    REQUEST, old_schema, new_schema, operation=label, place=f"{place} parameter {name}"
+                self._roots.append(
+                    self.schemas.compare(
+                        REQUEST, old_schema, new_schema, operation=label, place=f"{place} parameter {name}"
+                    )
                 )
 
     def _request_body(self, found: list[int], old: Operation, new: Operation) -> None:
@@ -243,12 +248,14 @@ class _Differ:
                 ):
                     o_at = old[1].child("content", before[media], "schema")
                     n_at = new[1].child("content", after[media], "schema")
-                    found += self.schemas.compare(
-                        side,
-                        (o_media["schema"], o_at),
-                        (n_media["schema"], n_at),
-                        operation=label,
-                        place=f"{place} ({media})",
+                    self._roots.append(
+                        self.schemas.compare(
+                            side,
+                            (o_media["schema"], o_at),
+                            (n_media["schema"], n_at),
+                            operation=label,
+                            place=f"{place} ({media})",
+                        )
                     )
 
     def _responses(self, found: list[int], old: Operation, new: Operation) -> None:
@@ -297,12 +304,14 @@ class _Differ:
             o_node, o_at = self.old.deref(old[0]["headers"][shown], old[1].child("headers", shown))
             n_node, n_at = self.new.deref(new[0]["headers"][after_map[name]], new[1].child("headers", after_map[name]))
             if isinstance(o_node, dict) and isinstance(n_node, dict) and "schema" in o_node and "schema" in n_node:
-                found += self.schemas.compare(
-                    RESPONSE,
-                    (o_node["schema"], o_at.child("schema")),
-                    (n_node["schema"], n_at.child("schema")),
-                    operation=label,
-                    place=f"response {status} header {shown}",
+                self._roots.append(
+                    self.schemas.compare(
+                        RESPONSE,
+                        (o_node["schema"], o_at.child("schema")),
+                        (n_node["schema"], n_at.child("schema")),
+                        operation=label,
+                        place=f"response {status} header {shown}",
+                    )
                 )
 
 

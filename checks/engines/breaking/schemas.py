@@ -4,12 +4,14 @@ A request schema may only accept more; a response schema may only promise less.
 ``$ref``s are followed on both sides, ``allOf`` members are merged into one view, and
 documentation keywords are never looked at, so moving a schema to ``components`` or
 renaming a component is not a change. Each pair of nodes is compared once per side:
-the memo on ``(side, old node id, new node id)`` makes recursive schemas terminate.
+the memo on ``(side, old node id, new node id)`` makes recursive schemas terminate, and
+a work queue instead of recursion makes deep ones cost no stack.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,28 +180,60 @@ def _label(value: Any, view: View, index: int) -> str:
     return "|".join(sorted(types)) if types else f"#{index}"
 
 
+PairKey = tuple[str, int, int]
+
+
 class SchemaDiff:
-    """Compares schemas of an old and a new document and records changes in a :class:`Changelog`."""
+    """Compares schemas of an old and a new document and records changes in a :class:`Changelog`.
+
+    Pairs of schemas are compared from a work queue, not by recursion, so depth costs nothing;
+    the pairs and the edges between them form a graph from which :meth:`changes_under` finds
+    every change an operation reaches, cycles included.
+    """
 
     def __init__(self, old: Spec, new: Spec, log: Changelog) -> None:
         self.old = Schemas(old)
         self.new = Schemas(new)
         self.log = log
-        self._memo: dict[tuple[str, int, int], list[int]] = {}
+        self._edges: dict[PairKey, list[PairKey]] = {}
+        self._direct: dict[PairKey, list[int]] = {}
+        self._queue: deque[_Pair] = deque()
+        self._changed = 0
 
     def compare(
         self, side: str, old: tuple[Any, Where], new: tuple[Any, Where], *, operation: str, place: str, trail: str = ""
-    ) -> list[int]:
-        """Indices of the changes between two schemas; ``place`` names the body or parameter they are in."""
+    ) -> PairKey:
+        """Queue the comparison of two schemas (once per pair) and return the pair's key.
+
+        ``operation``, ``place`` (the body or parameter) and ``trail`` (the path inside it) name
+        the spot in the messages of the changes found there first.
+        """
         ov, nv = self.old.view(*old), self.new.view(*new)
         key = (side, id(ov), id(nv))
-        memo = self._memo.get(key)
-        if memo is not None:
-            return memo
-        self._memo[key] = []  # while in progress, a cycle back to this pair compares equal
-        pair = _Pair(self, side, ov, nv, operation, place, trail)
-        found = pair.run()
-        self._memo[key] = found
+        if key not in self._edges:
+            self._edges[key], self._direct[key] = [], []
+            self._queue.append(_Pair(self, key, side, ov, nv, operation, place, trail))
+        return key
+
+    def drain(self) -> None:
+        """Compare every queued pair (and the pairs they reach), breadth first."""
+        while self._queue:
+            self._queue.popleft().run()
+
+    def changes_under(self, roots: list[PairKey]) -> list[int]:
+        """Indices of every change reachable from the pairs ``roots``."""
+        if not self._changed:
+            return []
+        seen: set[PairKey] = set()
+        stack = list(roots)
+        found: list[int] = []
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            found += self._direct[key]
+            stack += self._edges[key]
         return found
 
 
@@ -208,20 +242,21 @@ class _Pair:
     """One comparison of two schema views."""
 
     diff: SchemaDiff
+    key: PairKey
     side: str
     ov: View
     nv: View
     operation: str
     place: str
     trail: str
-    found: list[int] = field(default_factory=list)
 
     def add(self, category: str, detail: str, *, new: Where | None = None, old: Where | None = None) -> None:
         where = f"{self.place} `{self.trail}`" if self.trail else self.place
         if new is None and old is None:
             new = self.nv.where
         change = Change(category, self.side, detail, self.operation, where, new=new, old=old)
-        self.found.append(self.diff.log.add(change))
+        self.diff._direct[self.key].append(self.diff.log.add(change))
+        self.diff._changed += 1
 
     def constraint(self, narrower: bool, detail: str) -> None:
         """A constraint changed: narrower breaks requests, wider breaks responses."""
@@ -231,15 +266,17 @@ class _Pair:
             self.add("response-constraint-tightened" if narrower else "response-constraint-loosened", detail)
 
     def recurse(self, old: tuple[Any, Where], new: tuple[Any, Where], trail: str) -> None:
-        self.found += self.diff.compare(self.side, old, new, operation=self.operation, place=self.place, trail=trail)
+        child = self.diff.compare(self.side, old, new, operation=self.operation, place=self.place, trail=trail)
+        self.diff._edges[self.key].append(child)
 
-    def run(self) -> list[int]:
+    def run(self) -> None:
+        """Compare the two views, queueing the pairs below them."""
         ov, nv = self.ov, self.nv
         if (ov.alts is None) != (nv.alts is None):  # one side became (or stopped being) a union
             old_alts = ov.alts if ov.alts is not None else [(ov.raw, ov.where)]
             new_alts = nv.alts if nv.alts is not None else [(nv.raw, nv.where)]
             self.alternatives(old_alts, new_alts, nv.kind_of_alts if nv.alts is not None else ov.kind_of_alts)
-            return self.found
+            return
         self.types()
         self.formats()
         self.enums()
@@ -255,7 +292,6 @@ class _Pair:
             )
         if ov.alts is not None and nv.alts is not None:
             self.alternatives(ov.alts, nv.alts, nv.kind_of_alts)
-        return self.found
 
     def types(self) -> None:
         (old, old_null), (new, new_null) = _types(self.ov), _types(self.nv)
