@@ -1,19 +1,30 @@
 """Read YAML and JSON documents with clear errors and lazy line lookup.
 
-Parsing uses a Rust-backed YAML parser for speed; line and column numbers are
-found only when a finding needs them, by composing the YAML node tree once.
+Parsing uses a Rust-backed YAML parser for speed. Line and column numbers are
+found only when a finding needs them: JSON by a tokenizer, block-style YAML by
+an indentation index built lazily along each pointer and checked against the
+parsed data. Whatever those cannot answer exactly (flow collections, anchors,
+unusual line breaks, any disagreement with the data) is answered by composing
+the YAML node tree once, which is the reference both must agree with.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from json.decoder import scanstring
+from json.scanner import make_scanner
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ryaml
 import yaml
+from yaml._yaml import CParser
 
 from checks import pointer as jp
 from checks.errors import InputError
@@ -73,6 +84,9 @@ class Document:
     data: Any
     _root: yaml.Node | None = field(default=None, repr=False)
     _composed: bool = field(default=False, repr=False)
+    _index: _JsonIndex | _YamlIndex | None = field(default=None, repr=False)
+    _indexed: bool = field(default=False, repr=False)
+    _line_starts: list[int] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path | str, *, display: str | None = None, what: str = "file") -> Document:
@@ -88,16 +102,45 @@ class Document:
         return cls(path=name, text=text, data=parse_text(text, name=name))
 
     def locate(self, pointer: str) -> tuple[int | None, int | None]:
-        """Return the 1-based (line, column) of the node at ``pointer``, or its nearest parent."""
+        """Return the 1-based (line, column) of the node at ``pointer``, or its nearest parent.
+
+        A mapping member is found at its key, a sequence item and the root at the node itself.
+        """
+        try:
+            tokens = jp.split(pointer)
+        except ValueError:
+            return None, None
+        index = self._fast_index()
+        if index is not None:
+            try:
+                return self._line_column(index.offset(tokens))
+            except _Unsupported:
+                pass
+        return self._compose_locate(tokens)
+
+    def locate_many(self, pointers: Iterable[str]) -> dict[str, tuple[int | None, int | None]]:
+        """:meth:`locate` for many pointers at once (the index is built once and shared)."""
+        return {pointer: self.locate(pointer) for pointer in dict.fromkeys(pointers)}
+
+    def _fast_index(self) -> _JsonIndex | _YamlIndex | None:
+        if not self._indexed:
+            self._indexed = True
+            with contextlib.suppress(_Unsupported):
+                self._index = _JsonIndex(self.text) if _looks_like_json(self.text) else _YamlIndex(self.text, self.data)
+        return self._index
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def _compose_locate(self, tokens: list[str]) -> tuple[int | None, int | None]:
         root = self._compose()
         if root is None:
             return None, None
         node: yaml.Node = root
         key_node: yaml.Node | None = None
-        try:
-            tokens = jp.split(pointer)
-        except ValueError:
-            return None, None
         for token in tokens:
             nxt = _child(node, token)
             if nxt is None:
@@ -110,7 +153,7 @@ class Document:
         if not self._composed:
             self._composed = True
             try:
-                self._root = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+                self._root = yaml.compose(self.text, Loader=_NodeLoader)
             except yaml.YAMLError:
                 self._root = None
         return self._root
@@ -123,6 +166,19 @@ def _read_as(path: Path, shown: str, what: str) -> str:
         raise InputError(exc.message, file=shown, line=exc.line) from None
 
 
+class _NodeLoader(CParser):  # type: ignore[misc]
+    """libyaml's composer without tag resolution: positions need no tags, and resolving is most of its time."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return ""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
 def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node] | None:
     """Return (key node, value node) of ``token`` under ``node``."""
     if isinstance(node, yaml.MappingNode):
@@ -130,8 +186,348 @@ def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node] | 
             if isinstance(key, yaml.ScalarNode) and key.value == token:
                 return key, value
         return None
-    if isinstance(node, yaml.SequenceNode) and token.isdigit():
-        index = int(token)
-        if index < len(node.value):
+    if isinstance(node, yaml.SequenceNode):
+        index = _index(token)
+        if index is not None and index < len(node.value):
             return None, node.value[index]
     return None
+
+
+def _index(token: str) -> int | None:
+    """The sequence index a pointer token names, read as the composer path always has (``isdigit``)."""
+    if not token.isdigit():
+        return None
+    try:
+        return int(token)
+    except ValueError:  # digits such as '²' that int() refuses
+        return None
+
+
+class _Unsupported(Exception):
+    """The fast index cannot answer exactly; the composer must."""
+
+
+_NEWLINE = re.compile("\n")
+# Line breaks other than \n and \r\n (YAML also counts these), and a BOM: the composer counts lines differently.
+_ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
+
+
+def _looks_like_json(text: str) -> bool:
+    """Same test :func:`parse_text` uses to pick the JSON parser."""
+    return text.lstrip().startswith(("{", "["))
+
+
+# --- JSON: a tokenizer that indexes one container at a time, skipping values with the C scanner.
+
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_SCAN = make_scanner(json.JSONDecoder())
+
+
+class _JsonIndex:
+    """Offsets of keys and values in JSON text, indexed lazily per object or array."""
+
+    def __init__(self, text: str) -> None:
+        if _ODD_BREAKS.search(text):
+            raise _Unsupported
+        self.text = text
+        self.root = _JSON_WS.match(text).end()  # type: ignore[union-attr]
+        if text[self.root : self.root + 1] not in ("{", "["):
+            raise _Unsupported
+        self._objects: dict[int, dict[str, tuple[int, int]]] = {}
+        self._arrays: dict[int, list[int]] = {}
+
+    def offset(self, tokens: list[str]) -> int:
+        """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
+        pos, mark = self.root, self.root
+        for token in tokens:
+            opener = self.text[pos]
+            if opener == "{":
+                hit = self._members(pos).get(token)
+                if hit is None:
+                    break
+                mark, pos = hit
+            elif opener == "[":
+                items = self._items(pos)
+                index = _index(token)
+                if index is None or index >= len(items):
+                    break
+                mark = pos = items[index]
+            else:
+                break
+        return mark
+
+    def _members(self, start: int) -> dict[str, tuple[int, int]]:
+        """Key → (offset of its opening quote, offset of its value) for the object at ``start``."""
+        members = self._objects.get(start)
+        if members is None:
+            members = {}
+            for key_pos, value_pos in self._entries(start, "}"):
+                if self.text[key_pos] != '"':
+                    raise _Unsupported
+                key, end = scanstring(self.text, key_pos + 1)
+                if self.text[end:value_pos].strip() != ":":
+                    raise _Unsupported
+                members.setdefault(key, (key_pos, value_pos))
+            self._objects[start] = members
+        return members
+
+    def _items(self, start: int) -> list[int]:
+        """Offsets of the items of the array at ``start``."""
+        items = self._arrays.get(start)
+        if items is None:
+            items = [value_pos for value_pos, _ in self._entries(start, "]")]
+            self._arrays[start] = items
+        return items
+
+    def _entries(self, start: int, closer: str) -> list[tuple[int, int]]:
+        """(entry start, value start) of each member or item; for arrays both are the item."""
+        text, out = self.text, []
+        pos = _JSON_WS.match(text, start + 1).end()  # type: ignore[union-attr]
+        if text[pos : pos + 1] == closer:
+            return out
+        try:
+            while True:
+                entry = value = pos
+                if closer == "}":
+                    _, end = scanstring(text, pos + 1)
+                    colon = _JSON_WS.match(text, end).end()  # type: ignore[union-attr]
+                    if text[colon : colon + 1] != ":":
+                        raise _Unsupported
+                    value = _JSON_WS.match(text, colon + 1).end()  # type: ignore[union-attr]
+                _, end = _SCAN(text, value)
+                out.append((entry, value))
+                pos = _JSON_WS.match(text, end).end()  # type: ignore[union-attr]
+                sep = text[pos : pos + 1]
+                if sep == closer:
+                    return out
+                if sep != ",":
+                    raise _Unsupported
+                pos = _JSON_WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        except (StopIteration, ValueError):
+            raise _Unsupported from None
+
+
+# --- YAML: block mappings and sequences found by indentation, one region at a time.
+
+_SQ = r"'(?:[^'\r\n]|'')*'"
+_DQ = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
+_PLAIN = r"""(?:[^\s\-?:,\[\]{}#&*!|>'"%@`]|[-?:](?=\S))(?:(?![ \t]#)[^\r\n])*?"""
+_KEY = rf"(?P<key>{_SQ}|{_DQ}|{_PLAIN})[ \t]*:(?=[ \t\r\n]|\Z)"
+_KEY_HERE = re.compile(_KEY)
+_ENTRY_HERE = re.compile(r"-(?=[ \t\r\n]|\Z)")
+_BLANKS = re.compile(r"[ \t]*")
+_REST_EMPTY = re.compile(r"[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+_NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*( *)(?=[^ \r\n])")
+_HEAD = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n)*(?:---[ \t]*(?:#[^\n]*)?\r?\n)?")
+
+# A node: (kind, column, start offset or None when unknown, match of the first key for a mapping).
+_Node = tuple[Any, ...]
+_OTHER: _Node = ("other", -1, None)
+_NULL: _Node = ("scalar", -1, None)
+
+
+class _Region(NamedTuple):
+    """Where an indexed node's lines end, and where its members or entries start their lines."""
+
+    end: int
+    lines: frozenset[int]
+
+
+@cache
+def _member_re(column: int) -> re.Pattern[str]:
+    """A mapping key that starts a line at exactly ``column``."""
+    return re.compile(rf"\n {{{column}}}{_KEY}")
+
+
+@cache
+def _entry_re(column: int) -> re.Pattern[str]:
+    """A sequence entry ``-`` that starts a line at exactly ``column``."""
+    return re.compile(rf"\n {{{column}}}-(?=[ \t\r\n]|\Z)")
+
+
+@cache
+def _map_end_re(column: int) -> re.Pattern[str]:
+    """The first content line indented less than ``column`` (it ends a mapping there)."""
+    return re.compile(rf"\n {{0,{column - 1}}}[^ \t#\r\n]")
+
+
+@cache
+def _seq_end_re(column: int) -> re.Pattern[str]:
+    """The first content line that ends a sequence of entries at ``column``."""
+    less = rf" {{0,{column - 1}}}[^ \t#\r\n]|" if column else ""
+    return re.compile(rf"\n(?:{less} {{{column}}}(?!-(?:[ \t\r\n]|\Z))[^ \t#\r\n])")
+
+
+class _YamlIndex:
+    """Offsets of mapping keys in block-style YAML, checked against the parsed data on the way.
+
+    Each mapping or sequence on a pointer's way is indexed once, by a regular-expression scan
+    for the lines indented exactly at its column, up to the first line indented less. The YAML
+    spec indents every line of a node deeper than its parent, which makes that scan exact;
+    libyaml also accepts quoted and flow scalars whose continuation lines are indented less. So
+    an index is used only when its keys are exactly the parsed data's keys (no duplicates, the
+    same count) or its item count is the data's, and when the line that ends it is a member or
+    entry of its (already checked) parent, or ends the parent as well. Anything else, and any
+    node other than a block mapping, block sequence or scalar on the way, raises ``_Unsupported``.
+    """
+
+    def __init__(self, text: str, data: Any) -> None:
+        if _ODD_BREAKS.search(text) or not isinstance(data, dict):
+            raise _Unsupported
+        self.text = text
+        self.data = data
+        start = _HEAD.match(text).end()  # type: ignore[union-attr]
+        content = _NEXT_CONTENT.match(text, start)
+        if content is None or text.startswith(("---", "...", "%"), content.end()):
+            raise _Unsupported
+        self.root = self._classify(content.end())
+        if self.root[0] != "map":
+            raise _Unsupported
+        self._maps: dict[int, dict[str, tuple[int, int, Any]]] = {}
+        self._seqs: dict[int, list[int]] = {}
+        self._regions: dict[int, _Region] = {}
+        self._nodes: dict[tuple[int, bool], _Node] = {}
+
+    def offset(self, tokens: list[str]) -> int:
+        """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
+        node, data = self.root, self.data
+        mark: int | None = node[2]
+        parent = _Region(len(self.text), frozenset())
+        for token in tokens:
+            kind = node[0]
+            if kind == "map":
+                hit = self._members(node, data, parent).get(token)
+                if hit is None:
+                    break
+                mark, value_pos, data = hit
+                parent = self._regions[node[2]]
+                node = self._value(value_pos, node[1], compact=True)
+            elif kind == "seq":
+                items = self._items(node, data, parent)
+                index = _index(token)
+                if index is None or index >= len(items):
+                    break
+                parent = self._regions[node[2]]
+                node, data = self._value(items[index] + 1, node[1], compact=False), data[index]
+                mark = node[2]
+            elif (kind == "scalar" and not isinstance(data, dict | list)) or (data == {} or data == []):
+                break  # nothing below: the composer stops here as well
+            else:
+                raise _Unsupported
+        if mark is None:  # an empty or anchored node: its mark is the composer's to tell
+            raise _Unsupported
+        return mark
+
+    def _members(self, node: _Node, data: Any, parent: _Region) -> dict[str, tuple[int, int, Any]]:
+        """Key → (key offset, offset after its ':', data value) of the mapping ``node``."""
+        members = self._maps.get(node[2])
+        if members is not None:
+            return members
+        _, column, start, first = node
+        if not isinstance(data, dict):
+            raise _Unsupported
+        by_text = {_data_key(k): v for k, v in data.items()}
+        matches = self._scan(start, _member_re(column), _map_end_re(column) if column else None, parent)
+        members = {}
+        for match in (first, *matches):
+            key = _key_text(match.group("key"))
+            if key not in by_text or key in members:
+                raise _Unsupported
+            members[key] = (match.start("key"), match.end(), by_text[key])
+        if len(members) != len(data) or len(by_text) != len(data):
+            raise _Unsupported
+        self._maps[start] = members
+        return members
+
+    def _items(self, node: _Node, data: Any, parent: _Region) -> list[int]:
+        """Offsets of the ``-`` of each entry of the sequence ``node``."""
+        _, column, start = node
+        items = self._seqs.get(start)
+        if items is not None:
+            return items
+        if not isinstance(data, list):
+            raise _Unsupported
+        items = [start, *(m.end() - 1 for m in self._scan(start, _entry_re(column), _seq_end_re(column), parent))]
+        if len(items) != len(data):
+            raise _Unsupported
+        self._seqs[start] = items
+        return items
+
+    def _scan(
+        self, start: int, member: re.Pattern[str], ending: re.Pattern[str] | None, parent: _Region
+    ) -> list[re.Match[str]]:
+        """Members (or entries) on the lines after the one at ``start``, and record the region they span."""
+        text = self.text
+        line_end = text.find("\n", start)
+        if line_end < 0:
+            line_end = end = len(text)
+        else:
+            found = ending.search(text, line_end) if ending is not None else None
+            end = found.start() + 1 if found is not None else len(text)
+        if end != parent.end and end not in parent.lines:
+            raise _Unsupported  # the line that ends this node is not where the parent goes on
+        matches = list(member.finditer(text, line_end, end))
+        self._regions[start] = _Region(end, frozenset(m.start() + 1 for m in matches))
+        return matches
+
+    def _value(self, pos: int, column: int, *, compact: bool) -> _Node:
+        """The node after a key's ':' or an entry's '-' at ``pos``; ``column`` is its collection's."""
+        node = self._nodes.get((pos, compact))
+        if node is None:
+            node = self._nodes[pos, compact] = self._find_value(pos, column, compact=compact)
+        return node
+
+    def _find_value(self, pos: int, column: int, *, compact: bool) -> _Node:
+        text = self.text
+        start = _BLANKS.match(text, pos).end()  # type: ignore[union-attr]
+        if not _REST_EMPTY.match(text, start):
+            if compact:  # on a key's own line only a scalar or a flow/anchored node can follow
+                return self._leaf(start, column)
+            return self._classify(start)
+        line_end = text.find("\n", start)
+        content = _NEXT_CONTENT.match(text, line_end + 1) if line_end >= 0 else None
+        if content is None:
+            return _NULL
+        indent, at = len(content.group(1)), content.end()
+        if indent > column:
+            return self._classify(at)
+        if compact and indent == column and _ENTRY_HERE.match(text, at):
+            return ("seq", column, at)
+        return _NULL
+
+    def _classify(self, pos: int) -> _Node:
+        """What starts at ``pos``: a block sequence, a block mapping, a scalar or something else."""
+        text = self.text
+        column = pos - text.rfind("\n", 0, pos) - 1
+        if _ENTRY_HERE.match(text, pos):
+            return ("seq", column, pos)
+        key = _KEY_HERE.match(text, pos)
+        if key is not None:
+            return ("map", column, pos, key)
+        return self._leaf(pos, column)
+
+    def _leaf(self, pos: int, column: int) -> _Node:
+        """A node the index does not look into: it knows where a scalar or flow collection starts."""
+        char = self.text[pos]
+        if char in "[{":
+            return ("flow", column, pos)
+        return _OTHER if char in "&!*?:\t%@`" else ("scalar", column, pos)
+
+
+def _key_text(raw: str) -> str:
+    """The value libyaml gives a key scalar: quotes removed and escapes applied."""
+    if raw.startswith("'"):
+        return raw[1:-1].replace("''", "'")
+    if raw.startswith('"'):
+        if "\\" not in raw:
+            return raw[1:-1]
+        try:
+            return str(yaml.compose(raw, Loader=_NodeLoader).value)
+        except yaml.YAMLError:
+            raise _Unsupported from None
+    return raw
+
+
+def _data_key(key: Any) -> str:
+    """How a parsed key reads as text; keys that YAML resolved to other types rarely match and then fall back."""
+    return key if isinstance(key, str) else str(key)
