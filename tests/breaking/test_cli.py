@@ -114,6 +114,18 @@ def test_base_follows_refs_into_other_files_at_that_ref(cli, repo: Path) -> None
     assert finding["location"]["file"].endswith("post.yaml")
 
 
+def test_check_all_runs_the_configured_gate(cli, repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[tool.handbook.breaking]\nspecs = ["contract/api.yaml"]\nbase = "main"\n', encoding="utf-8"
+    )
+    assert cli("check", "all", cwd=repo).code == 0
+    shutil.copy(NEW, repo / "contract" / "api.yaml")
+    result = cli("check", "all", "--format", "json", cwd=repo)
+    assert result.code == 1
+    files = {f["location"]["file"] for f in json.loads(result.out)["findings"]}
+    assert files == {"contract/api.yaml", "main:contract/api.yaml"}
+
+
 def one_line_error(result) -> str:
     assert result.code == 2, result.out + result.err
     assert result.out == ""

@@ -80,6 +80,18 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("response-error-status-removed", C, RESP),
         ("response-status-added", C, RESP),
     ],
+    "deprecations-and-serialization": [
+        ("operation-sunset-removed", W, REQ),
+        ("request-parameter-serialization-changed", B, REQ),
+        ("request-parameter-deprecated", W, REQ),
+    ],
+    "response-constraints": [
+        ("response-constraint-loosened", B, RESP),
+        ("response-type-narrowed", C, RESP),
+        ("response-became-not-nullable", C, RESP),
+        ("response-format-changed", B, RESP),
+        ("discriminator-changed", B, RESP),
+    ],
     "cycle-change": [("response-property-removed", B, RESP)],
     "same-ref-refactoring": [],
     "same-doc-only": [],

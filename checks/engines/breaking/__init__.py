@@ -83,7 +83,7 @@ class BreakingEngine(Engine):
 
     name = "breaking"
     title = "Breaking-change gate"
-    usage = "handbook check breaking OLD NEW | handbook check breaking --base REF NEW"
+    usage = "handbook check breaking OLD NEW` or `handbook check breaking --base REF NEW"
     settings_model = BreakingSettings
 
     def keys(self) -> dict[str, Any]:
@@ -125,7 +125,7 @@ class BreakingEngine(Engine):
             return None
         report = Report(engines=[self.name])
         for spec in settings.specs:
-            report.merge(self.run(config.path(spec), base=settings.base))
+            report.merge(self.run(_relative(config.path(spec)), base=settings.base))
         return report
 
     def command(self) -> click.Command:
@@ -150,6 +150,13 @@ class BreakingEngine(Engine):
             emit(report, opts, config, inputs=list(specs))
 
         return breaking
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 ENGINE = BreakingEngine()

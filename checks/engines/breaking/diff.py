@@ -164,11 +164,10 @@ class _Differ:
                 state = "required" if now else "optional"
                 detail = f"{place} parameter {name} became {state}"
                 self._add(found, Change(f"request-parameter-became-{state}", REQUEST, detail, label, new=n[1]))
-            for keyword in ("style", "explode", "allowReserved"):
-                if o[0].get(keyword) != n[0].get(keyword):
-                    detail = (
-                        f"{place} parameter {name}: {keyword} changed from {o[0].get(keyword)} to {n[0].get(keyword)}"
-                    )
+            keywords = ("style", "explode", "allowReserved")
+            for keyword, was_value, now_value in zip(keywords, _serialization(o[0]), _serialization(n[0]), strict=True):
+                if was_value != now_value:
+                    detail = f"{place} parameter {name}: {keyword} changed from {was_value} to {now_value}"
                     category = "request-parameter-serialization-changed"
                     self._add(found, Change(category, REQUEST, detail, label, new=n[1]))
             if n[0].get("deprecated") is True and o[0].get("deprecated") is not True:
@@ -313,6 +312,13 @@ class _Differ:
                         place=f"response {status} header {shown}",
                     )
                 )
+
+
+def _serialization(param: dict[str, Any]) -> tuple[str, bool, bool]:
+    """``(style, explode, allowReserved)`` with the defaults of OpenAPI 3.x filled in."""
+    style = str(param.get("style") or ("form" if param.get("in") in ("query", "cookie") else "simple"))
+    explode = param.get("explode")
+    return style, bool(explode) if explode is not None else style == "form", param.get("allowReserved") is True
 
 
 def _param_schema(param: tuple[dict[str, Any], Where]) -> tuple[Any, Where] | None:
