@@ -301,9 +301,16 @@ def _existing(data: Any, tokens: list[str | int]) -> list[str | int]:
     return kept
 
 
+class _Key(str):
+    """A last token that only locates the line: the message names the node that holds it."""
+
+    __slots__ = ()
+
+
 def _error(doc: Document, tokens: list[str | int], message: str) -> InputError:
     line, _ = doc.locate(jp.from_tokens(tokens))
-    return InputError(f"{place_name(doc.data, tokens)}: {message}", file=doc.path, line=line or 1)
+    shown = tokens[:-1] if tokens and isinstance(tokens[-1], _Key) else tokens
+    return InputError(f"{place_name(doc.data, shown)}: {message}", file=doc.path, line=line or 1)
 
 
 def _check_names(doc: Document, data: dict[str, Any]) -> None:
@@ -335,10 +342,10 @@ def _filter_errors(node: Any, at: list[str | int]) -> Iterator[tuple[str, list[s
     for key, value in node.items():
         if key.startswith("$"):
             if key not in vocab.TOP_OPERATORS:
-                yield f"unknown operator {key}", [*at, key]
+                yield f"unknown operator {key}", [*at, _Key(key)]
             elif key in ("$and", "$or", "$nor"):
                 if not isinstance(value, list) or not value:
-                    yield f"{key} takes a non-empty list of filters", [*at, key]
+                    yield f"{key} takes a non-empty list of filters", [*at, _Key(key)]
                     continue
                 for n, clause in enumerate(value):
                     yield from _filter_errors(clause, [*at, key, n])
@@ -351,7 +358,7 @@ def _condition_errors(node: dict[str, Any], at: list[str | int]) -> Iterator[tup
         if not str(op).startswith("$"):
             yield f"field {op!r} mixed with operators; use a dotted path instead", [*at, op]
         elif op not in vocab.FIELD_OPERATORS:
-            yield f"unknown operator {op}", [*at, op]
+            yield f"unknown operator {op}", [*at, _Key(op)]
         elif op == "$not" and isinstance(value, dict):
             yield from _condition_errors(value, [*at, op])
         elif op == "$elemMatch":
@@ -373,7 +380,7 @@ def _stage_errors(stages: list[Any], at: list[str | int]) -> Iterator[tuple[str,
             continue
         ((name, body),) = stage.items()
         if name not in vocab.STAGES:
-            yield f"unknown pipeline stage {name}", [*here, name]
+            yield f"unknown pipeline stage {name}", [*here, _Key(name)]
         elif name == "$match":
             yield from _filter_errors(body, [*here, name])
         elif name in ("$lookup", "$unionWith") and isinstance(body, dict) and isinstance(body.get("pipeline"), list):

@@ -241,6 +241,7 @@ class Fit:
     esr: bool = True
     esr_problem: str | None = None
     equality_fields: set[str] = field(default_factory=set)
+    covered: int = 0
 
 
 def fit(
@@ -292,6 +293,7 @@ def fit(
         result.reason = "its collation differs from the query's, so it cannot compare strings for it"
     result.serves_sort = provides_sort(index, sort, equal, fields, collated)
     result.esr, result.esr_problem = _esr(index, roles)
+    result.covered = sum(1 for role in roles if role)
     return result
 
 
@@ -498,11 +500,15 @@ class Plan:
         return False
 
     def esr_problem(self) -> tuple[Index, str] | None:
-        """The index and reason when every index that serves the filter breaks the ESR order."""
+        """The index and reason when the indexes that serve most of the query all break the ESR order."""
         serving = [f for f in self.usable if f.serves_filter]
-        if not serving or any(f.esr for f in serving):
+        if not serving:
             return None
-        worst = serving[0]
+        widest = max(f.covered for f in serving)
+        best = [f for f in serving if f.covered == widest]
+        if any(f.esr for f in best):
+            return None
+        worst = best[0]
         return worst.index, worst.esr_problem or "keys are not in equality, sort, range order"
 
     def why_not(self) -> list[str]:
