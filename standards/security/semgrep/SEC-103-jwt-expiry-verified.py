@@ -35,3 +35,21 @@ def strict_joserfc(token: str, key: object) -> dict:
 def explicit_true(token: str, key: str) -> dict:
     # ok: jwt-expiry-verified.python
     return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": True})
+
+
+def nested(token: str, key: object) -> dict:
+    try:
+        with open("/dev/null"):
+            # ok: jwt-expiry-verified.python
+            decoded = jose_jwt.decode(token, key, algorithms=["EdDSA"])
+        registry = jose_jwt.JWTClaimsRegistry(exp={"essential": True})
+        registry.validate(decoded.claims)
+    except ValueError:
+        raise
+    return decoded.claims
+
+
+def validates_something_else(token: str, key: object, schema: object, body: dict) -> dict:
+    schema.validate(body)
+    # ruleid: jwt-expiry-verified.python
+    return jose_jwt.decode(token, key, algorithms=["EdDSA"]).claims
