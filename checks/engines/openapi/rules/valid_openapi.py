@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -19,7 +20,11 @@ MAX_ERRORS = 50
 
 @cache
 def _validator(version: str) -> Any:
-    folder = resources.files("openapi_spec_validator") / "resources" / "schemas" / f"v{version}"
+    # Find the schema files without importing openapi_spec_validator, whose import costs ~0.2 s per run.
+    package = importlib.util.find_spec("openapi_spec_validator")
+    if package is None or not package.submodule_search_locations:
+        raise RuntimeError("openapi-spec-validator is not installed")
+    folder = Path(package.submodule_search_locations[0]) / "resources" / "schemas" / f"v{version}"
     schema = json.loads((folder / "schema.json").read_text(encoding="utf-8"))
     return jsonschema_rs.validator_for(schema)
 
