@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from json.decoder import scanstring
 from json.scanner import make_scanner
 from pathlib import Path
@@ -131,7 +132,10 @@ class Document:
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
-            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+            if _OTHER_SPLITS.search(self.text):
+                self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+            else:  # str.splitlines breaks only at \n and \r\n here, and runs in C
+                self._line_starts = list(accumulate(map(len, self.text.splitlines(keepends=True)), initial=0))
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
@@ -208,6 +212,8 @@ class _Unsupported(Exception):
 
 
 _NEWLINE = re.compile("\n")
+# Characters other than \n and \r\n at which str.splitlines also breaks.
+_OTHER_SPLITS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # Line breaks other than \n and \r\n (YAML also counts these), and a BOM: the composer counts lines differently.
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
 

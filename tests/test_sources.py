@@ -184,3 +184,9 @@ def test_bad_pointer_and_unreadable_yaml() -> None:
     assert doc.locate("") == (1, 1)
     broken = Document(path="t.yaml", text="a: {b: [\n", data={"a": {"b": []}})
     assert broken.locate("/a/b") == (None, None)  # inside a flow mapping: the composer's call, and it cannot
+
+
+def test_old_mac_line_breaks_are_counted_like_the_composer() -> None:
+    doc = Document.from_text("a: 1\rb:\r  c: 2\r", name="t.yaml")
+    assert doc.locate("/b/c") == (3, 3)
+    assert_same_as_composer(doc)
