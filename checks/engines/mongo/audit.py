@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from checks import pointer as jp
 from checks.engines.mongo.fields import Fields
 from checks.engines.mongo.manifest import Collection, Manifest, Pipeline, Query
-from checks.engines.mongo.planner import ID_INDEX, Plan, analyze, plan
+from checks.engines.mongo.planner import ID_INDEX, Plan, Shape, analyze, plan
 from checks.engines.mongo.vocabulary import LEADING_STAGES
 from checks.findings import Finding, Location
 from checks.registry import default_registry
@@ -108,13 +108,24 @@ class View:
             return Where((*self.base, "pipelines", name), f"{self.name}.pipelines.{name}")
         return Where((*self.base, "pipelines", name, "stages", stage), f"{self.name}.pipelines.{name}.stages[{stage}]")
 
+    @cached_property
+    def conditions(self) -> dict[str, Shape]:
+        """Each partial index's ``partialFilterExpression``, analysed once."""
+        return {
+            ix.name: analyze(ix.partial_filter_expression, self.fields)
+            for ix in self.indexes
+            if ix.partial_filter_expression is not None
+        }
+
     def query_plan(self, name: str) -> Plan:
         """How the planner would run the named query."""
         key = ("q", name)
         if key not in self._plans:
             query = self.coll.queries[name]
             shape = analyze(query.filter, self.fields)
-            self._plans[key] = plan(shape, list(query.sort), query.collation, self.indexes, self.fields)
+            self._plans[key] = plan(
+                shape, list(query.sort), query.collation, self.indexes, self.fields, self.conditions
+            )
         found = self._plans[key]
         assert found is not None
         return found
@@ -136,7 +147,11 @@ class View:
         sort: list[tuple[str, int]] = []
         if sort_at < len(stages) and "$sort" in stages[sort_at]:
             sort = [(k, v) for k, v in stages[sort_at]["$sort"].items() if v in (1, -1)]
-        return plan(analyze(filter_, self.fields), sort, pipeline.collation, self.indexes, self.fields)
+        return plan(analyze(filter_, self.fields), sort, pipeline.collation, self.indexes, self.fields, self.conditions)
+
+    def forget_plans(self) -> None:
+        """Drop the cached plans once every check has seen this collection."""
+        self._plans.clear()
 
     def queries(self) -> Iterator[tuple[str, Query]]:
         """The collection's named queries."""
@@ -149,32 +164,55 @@ class View:
 
 @dataclass
 class Context:
-    """The manifest under audit, one :class:`View` per collection."""
+    """The manifest under audit, one :class:`View` per collection.
+
+    Collection-scoped checks see one collection at a time in ``views`` (so each collection's plans
+    can be dropped once it is done); every collection stays reachable through :meth:`view`.
+    """
 
     manifest: Manifest
     limits: Limits = field(default_factory=Limits)
+    focus: View | None = None
+    _all: list[View] | None = None
 
-    @cached_property
-    def views(self) -> list[View]:
+    @property
+    def all_views(self) -> list[View]:
         """Every collection, in manifest order."""
-        return [View(c, n, self.limits) for n, c in enumerate(self.manifest.collections)]
+        if self._all is None:
+            self._all = [View(c, n, self.limits) for n, c in enumerate(self.manifest.collections)]
+        return self._all
+
+    @property
+    def views(self) -> list[View]:
+        """The collections a check should judge: the focused one, or all."""
+        return [self.focus] if self.focus is not None else self.all_views
 
     def view(self, name: str) -> View | None:
         """The collection called ``name``, if described."""
-        return next((v for v in self.views if v.name == name), None)
+        return next((v for v in self.all_views if v.name == name), None)
+
+    def narrowed(self, view: View) -> Context:
+        """The same audit, focused on one collection."""
+        return Context(self.manifest, self.limits, view, self.all_views)
 
 
 CheckFn = Callable[[Context], Iterator[Violation]]
 CHECKS: dict[str, CheckFn] = {}
+MANIFEST_WIDE: set[str] = set()
 
 
-def check(key: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under the rule key it enforces."""
+def check(key: str, *, manifest_wide: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under the rule key it enforces.
+
+    A check is run once per collection unless ``manifest_wide`` (it compares collections).
+    """
 
     def register(func: CheckFn) -> CheckFn:
         if key in CHECKS:
             raise ValueError(f"duplicate mongo check key {key!r}")
         CHECKS[key] = func
+        if manifest_wide:
+            MANIFEST_WIDE.add(key)
         return func
 
     return register
@@ -200,27 +238,36 @@ def audit(
     rules = default_registry().for_engine(ENGINE_NAME) if rules is None else rules
     ctx = Context(manifest, limits or Limits())
     doc = manifest.doc
+    active = [
+        (key, func, rules[key]) for key, func in load_checks().items() if key in rules and (only is None or key in only)
+    ]
+    violations: list[tuple[Rule, Violation]] = []
+    for key, func, rule in active:
+        if key in MANIFEST_WIDE:
+            violations.extend((rule, v) for v in func(ctx))
+    for view in ctx.all_views:
+        narrowed = ctx.narrowed(view)
+        for key, func, rule in active:
+            if key not in MANIFEST_WIDE:
+                violations.extend((rule, v) for v in func(narrowed))
+        view.forget_plans()
     findings: list[Finding] = []
-    for key, func in load_checks().items():
-        rule = rules.get(key)
-        if rule is None or (only is not None and key not in only):
-            continue
-        for violation in func(ctx):
-            pointer = jp.from_tokens(violation.where.tokens)
-            line, column = doc.locate(pointer) if doc is not None else (None, None)
-            findings.append(
-                Finding(
-                    rule_id=rule.id,
-                    severity=rule.severity,
-                    message=violation.message,
-                    location=Location(
-                        file=doc.path if doc is not None else None,
-                        line=line,
-                        column=column,
-                        logical=violation.where.logical,
-                    ),
-                    engine=ENGINE_NAME,
-                    details={"pointer": pointer},
-                )
+    for rule, violation in violations:
+        pointer = jp.from_tokens(violation.where.tokens)
+        line, column = doc.locate(pointer) if doc is not None else (None, None)
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=violation.message,
+                location=Location(
+                    file=doc.path if doc is not None else None,
+                    line=line,
+                    column=column,
+                    logical=violation.where.logical,
+                ),
+                engine=ENGINE_NAME,
+                details={"pointer": pointer},
             )
+        )
     return findings

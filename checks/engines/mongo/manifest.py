@@ -8,6 +8,7 @@ stage or operator) is an input error naming its place, never silently ignored.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -106,10 +107,25 @@ class Index(_Model):
             raise ValueError(f"field {repeated[0]!r} appears twice in the key")
         return value
 
-    @property
+    @cached_property
     def fields(self) -> list[str]:
         """The key's field paths, in order."""
         return [f for f, _ in self.key]
+
+    @cached_property
+    def field_set(self) -> frozenset[str]:
+        """The key's field paths, for membership tests."""
+        return frozenset(self.fields)
+
+    @cached_property
+    def special(self) -> bool:
+        """True for an index the planner treats apart: partial, sparse, hidden or text."""
+        return (
+            self.partial_filter_expression is not None
+            or self.sparse
+            or self.hidden
+            or any(d == "text" for _, d in self.key)
+        )
 
     @property
     def is_ordered(self) -> bool:

@@ -222,13 +222,16 @@ def javascript_in(node: Any) -> set[str]:
 def same_collation(a: Collation | None, b: Collation | None) -> bool:
     """True when two collations compare strings alike (absent and ``simple`` are binary comparison)."""
 
+    if a is b:
+        return True
+
     def sig(c: Collation | None) -> tuple[tuple[str, Any], ...]:
         return () if c is None or c.locale == "simple" else c.signature()
 
     return sig(a) == sig(b)
 
 
-@dataclass
+@dataclass(slots=True)
 class Fit:
     """How one index fits one query shape."""
 
@@ -250,13 +253,17 @@ def fit(
     sort: list[tuple[str, int]],
     collation: Collation | None,
     fields: Fields,
+    condition: Shape | None = None,
 ) -> Fit:
-    """Whether the planner may use ``index`` for the shape, and what it then does for filter and sort."""
+    """Whether the planner may use ``index`` for the shape, and what it then does for filter and sort.
+
+    ``condition`` is the index's analysed ``partialFilterExpression``, when the caller has it already.
+    """
     if index.hidden:
         return Fit(index, False, "it is hidden")
     partial = False
     if index.partial_filter_expression is not None:
-        condition = analyze(index.partial_filter_expression, fields)
+        condition = condition or analyze(index.partial_filter_expression, fields)
         if not implies(shape, condition):
             return Fit(index, False, "the filter does not imply its partialFilterExpression")
         partial = any(is_selective(p) for preds in condition.predicates.values() for p in preds)
@@ -264,6 +271,9 @@ def fit(
         return Fit(
             index, shape.text, None if shape.text else "a text index serves only $text", serves_filter=shape.text
         )
+    unrelated = not any(f in shape.predicates for f in index.fields) and (not sort or sort[0][0] not in index.fields)
+    if unrelated and not partial and not index.sparse:
+        return Fit(index, True, serves_sort=not sort)
     collated = same_collation(index.collation, collation)
     if index.sparse:
         preds = [p for f in index.fields for p in shape.predicates.get(f, [])]
@@ -527,14 +537,22 @@ def plan(
     collation: Collation | None,
     indexes: list[Index],
     fields: Fields,
+    conditions: dict[str, Shape] | None = None,
 ) -> Plan:
-    """Fit every index to the shape; ``$or`` branches are planned separately, with the shared predicates."""
-    result = Plan(shape, sort, [fit(ix, shape, sort, collation, fields) for ix in indexes])
+    """Fit every index to the shape; ``$or`` branches are planned separately, with the shared predicates.
+
+    ``conditions`` maps index names to their analysed ``partialFilterExpression`` (computed once per collection).
+    Indexes with no field in the filter or the sort cannot matter and are left out of the plan.
+    """
+    conditions = conditions or {}
+    keys = set(shape.predicates) | {f for f, _ in sort}
+    relevant = [ix for ix in indexes if ix.special or not ix.field_set.isdisjoint(keys)]
+    result = Plan(shape, sort, [fit(ix, shape, sort, collation, fields, conditions.get(ix.name)) for ix in relevant])
     for branch in shape.branches:
         merged = Shape()
         merged.merge(branch)
         for preds in shape.predicates.values():
             for pred in preds:
                 merged.add(pred)
-        result.branch_plans.append(plan(merged, [], collation, indexes, fields))
+        result.branch_plans.append(plan(merged, [], collation, indexes, fields, conditions))
     return result

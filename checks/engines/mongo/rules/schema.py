@@ -48,7 +48,7 @@ def bounded_arrays(ctx: Context) -> Iterator[Violation]:
                 )
 
 
-@check("naming")
+@check("naming", manifest_wide=True)
 def naming(ctx: Context) -> Iterator[Violation]:
     """Collection names share one convention (lowerCamelCase or snake_case); field names have no ``.`` or ``$``."""
     camel = [v for v in ctx.views if "_" not in v.name and CAMEL.match(v.name) and not v.name.islower()]
