@@ -57,7 +57,11 @@ def _descriptor(rule_id: str, ctx: RenderContext) -> dict[str, object]:
         },
         "helpUri": ctx.rule_url(rule.id),
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-        "properties": {"level": rule.level.value, "area": rule.area.value, "tags": [rule.area.value, *rule.tags]},
+        "properties": {
+            "level": rule.level.value,
+            "area": rule.area.value,
+            "tags": list(dict.fromkeys([rule.area.value, *rule.tags])),
+        },
     }
 
 
