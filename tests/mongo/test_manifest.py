@@ -133,3 +133,24 @@ def test_known_operators_and_stages_load() -> None:
               - $setWindowFields: {sortBy: {x: 1}, output: {r: {$rank: {}}}}
     """
     assert findings(text) is not None
+
+
+def test_missing_field_is_named() -> None:
+    with pytest.raises(InputError, match=r"collections\[a\]: missing required field 'documents'"):
+        Manifest.from_text("collections:\n  - {name: a}\n", name="m")
+
+
+def test_sort_stage_needs_a_mapping() -> None:
+    with pytest.raises(InputError, match=r"stages\[0\]\.\$sort: \$sort takes a non-empty mapping"):
+        Manifest.from_text(
+            "collections:\n  - {name: a, documents: 1, pipelines: {p: {stages: [{$sort: x}]}}}\n", name="m"
+        )
+
+
+def test_the_documented_example_is_a_valid_manifest() -> None:
+    text = (Path(__file__).parents[2] / "checks" / "engines" / "mongo" / "MANIFEST.md").read_text(encoding="utf-8")
+    example = text.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    manifest = Manifest.from_text(example, name="MANIFEST.md")
+    assert [c.name for c in manifest.collections] == ["posts"]
+    rules = {f.rule_id for f in findings(example)}
+    assert rules == {"DATA-120"}, "only the lookup into the undescribed users collection is reported"

@@ -271,7 +271,9 @@ class Manifest(_Model):
         except ValidationError as exc:
             error = exc.errors()[0]
             tokens = _existing(data, [t for t in error["loc"] if isinstance(t, str | int)])
-            if error["type"] == "extra_forbidden":
+            if error["type"] == "missing":
+                message = f"missing required field {error['loc'][-1]!r}"
+            elif error["type"] == "extra_forbidden":
                 tokens = [*tokens, error["loc"][-1]] if error["loc"][-1] not in tokens else tokens
                 message = "unknown field"
             else:
@@ -405,7 +407,9 @@ def _stage_errors(stages: list[Any], at: list[str | int]) -> Iterator[tuple[str,
             for facet, sub in body.items():
                 if isinstance(sub, list):
                     yield from _stage_errors(sub, [*here, name, facet])
-        elif name == "$sort" and isinstance(body, dict):
+        elif name == "$sort" and (not isinstance(body, dict) or not body):
+            yield "$sort takes a non-empty mapping of field to direction", [*here, name]
+        elif name == "$sort":
             for field, direction in body.items():
                 if isinstance(direction, bool) or (direction not in (1, -1) and not _is_meta(direction)):
                     yield f"$sort direction of {field!r} must be 1 or -1", [*here, name, field]
