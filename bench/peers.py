@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.measure import first_line
+from bench.measure import Accept, exit_status, first_line
 
 BENCH = Path(__file__).resolve().parent
 SPECTRAL_RULESET = BENCH / "spectral-ruleset.yaml"
@@ -51,6 +53,10 @@ QUIET_ENV = {
 }
 
 
+# Progress lines peers print before an error; the table shows the error instead.
+NOISE = ("No configurations were provided", "validating ", "Something went wrong")
+
+
 class InstallError(Exception):
     """A peer could not be installed; the message is one line."""
 
@@ -90,29 +96,57 @@ def install(peer: Peer, root: Path) -> Path:
     return binary
 
 
-def lint_command(peer: Peer, binary: Path, spec: Path, out: Path) -> list[str]:
-    """Command line that lints ``spec`` with ``peer`` and writes its JSON report to ``out``."""
+def lint_command(peer: Peer, binary: Path, spec: Path, out: Path) -> tuple[list[str], Accept]:
+    """Command line that lints ``spec`` with ``peer``, and how to tell that it produced a report."""
     if peer is SPECTRAL:
-        return [
-            str(binary),
-            "lint",
-            str(spec),
-            "--ruleset",
-            str(SPECTRAL_RULESET),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-        ]
+        argv = [str(binary), "lint", str(spec), "--ruleset", str(SPECTRAL_RULESET), "--format", "json"]
+        return [*argv, "--output", str(out)], _json_report(lambda stdout: _read(out), list)
     if peer is REDOCLY:
-        return [str(binary), "lint", str(spec), "--format", "json"]
+        return [str(binary), "lint", str(spec), "--format", "json"], _json_report(lambda stdout: stdout, dict)
     raise ValueError(f"{peer.name} is not a lint peer")
 
 
-def breaking_command(peer: Peer, binary: Path, old: Path, new: Path) -> list[str]:
-    """Command line that diffs ``old`` against ``new`` with ``peer``, reporting breaking changes."""
+def breaking_command(peer: Peer, binary: Path, old: Path, new: Path) -> tuple[list[str], Accept]:
+    """Command line that diffs ``old`` against ``new`` with ``peer``, and how to tell that it compared them."""
     if peer is OPTIC:
-        return [str(binary), "diff", str(old), str(new), "--check"]
+        return [str(binary), "diff", str(old), str(new), "--check"], _marker(r"Checks: \d+/\d+ passed")
     if peer is OPENAPI_DIFF:
-        return [str(binary), str(old), str(new)]
+        return [str(binary), str(old), str(new)], _marker(r"changes found between the two specifications")
     raise ValueError(f"{peer.name} is not a breaking-change peer")
+
+
+def _json_report(report: Callable[[str], str], kind: type) -> Accept:
+    """Exit status 0 or 1 and a JSON report of the expected shape (these tools exit 1 for findings and for errors)."""
+
+    def accept(code: int, stdout: str, stderr: str) -> str | None:
+        failed = exit_status(0, 1)(code, stdout, stderr)
+        if failed is not None:
+            return failed
+        try:
+            parsed = json.loads(report(stdout))
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, kind):
+            return None
+        return f"no report: {first_line(stderr, skip=NOISE) or first_line(stdout) or 'no output'}"
+
+    return accept
+
+
+def _marker(pattern: str) -> Accept:
+    """Exit status 0 or 1 and a line in the output that only a completed comparison prints."""
+
+    def accept(code: int, stdout: str, stderr: str) -> str | None:
+        failed = exit_status(0, 1)(code, stdout, stderr)
+        if failed is None and not re.search(pattern, stdout):
+            failed = f"no comparison: {first_line(stdout) or first_line(stderr) or 'no output'}"
+        return failed
+
+    return accept
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""

@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from bench import peers
 from bench.delete_op import without_one_delete
-from bench.measure import Timing, measure
+from bench.measure import GNU_TIME, Accept, Timing, exit_status, measure
 from bench.table import render
 from checks.errors import HandbookError
 from checks.sources import Document
@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     env = {**os.environ, **peers.QUIET_ENV}
     installed = {} if args.no_peers else install_peers(args.peers_dir)
-    print(f"{len(specs)} documents, median of {args.runs} runs, timeout {args.timeout:g} s per run\n")
+    print(f"{len(specs)} documents, median of {args.runs} runs, timeout {args.timeout:g} s per run")
+    if GNU_TIME is None:
+        print("GNU time is not installed (Debian package `time`): peak memory is not measured")
+    print()
     with tempfile.TemporaryDirectory(prefix="handbook-bench-") as tmp:
         lint_rows = lint_bench(specs, handbook, installed, args, env, Path(tmp))
         print(render("Lint", lint_rows))
@@ -129,10 +132,11 @@ def lint_bench(
     rows = []
     for spec in specs:
         out = tmp / "report.json"
-        commands = {HANDBOOK: [str(handbook), "check", "openapi", str(spec), "--format", "json", "--output", str(out)]}
+        argv = [str(handbook), "check", "openapi", str(spec), "--format", "json", "--output", str(out)]
+        commands: dict[str, tuple[list[str], Accept] | None] = {HANDBOOK: (argv, exit_status(0, 1))}
         for peer in peers.LINT_PEERS if installed else ():
             binary = installed[peer.name]
-            commands[peer.name] = peers.lint_command(peer, binary, spec, out) if isinstance(binary, Path) else []
+            commands[peer.name] = peers.lint_command(peer, binary, spec, out) if isinstance(binary, Path) else None
         rows.extend(_time_all(spec.name, commands, installed, args, env))
     return rows
 
@@ -156,31 +160,41 @@ def breaking_bench(
         if new is None:
             rows.append(Row(spec.name, HANDBOOK, error="skipped: the document has no DELETE operation"))
             continue
-        report = tmp / "breaking.json"
-        commands = {
-            HANDBOOK: [str(handbook), "check", "breaking", str(spec), str(new), "--format", "json", "-o", str(report)]
-        }
+        argv = [
+            str(handbook),
+            "check",
+            "breaking",
+            str(spec),
+            str(new),
+            "--format",
+            "json",
+            "-o",
+            str(tmp / "diff.json"),
+        ]
+        commands: dict[str, tuple[list[str], Accept] | None] = {HANDBOOK: (argv, exit_status(0, 1))}
         for peer in peers.BREAKING_PEERS if installed else ():
             binary = installed[peer.name]
-            commands[peer.name] = peers.breaking_command(peer, binary, spec, new) if isinstance(binary, Path) else []
+            commands[peer.name] = peers.breaking_command(peer, binary, spec, new) if isinstance(binary, Path) else None
         rows.extend(_time_all(spec.name, commands, installed, args, env))
     return rows
 
 
 def _time_all(
     document: str,
-    commands: dict[str, list[str]],
+    commands: dict[str, tuple[list[str], Accept] | None],
     installed: dict[str, Path | str],
     args: argparse.Namespace,
     env: dict[str, str],
 ) -> list[Row]:
     rows = []
     for tool, command in commands.items():
-        if not command:
+        if command is None:
             rows.append(Row(document, tool, error=f"not installed: {installed[tool]}"))
             continue
+        argv, accept = command
         print(f"{document}: {tool} ...", file=sys.stderr)
-        rows.append(Row(document, tool, measure(command, runs=args.runs, timeout=args.timeout, env=env)))
+        timing = measure(argv, runs=args.runs, accept=accept, timeout=args.timeout, env=env)
+        rows.append(Row(document, tool, timing))
     return rows
 
 
