@@ -67,3 +67,25 @@ def sarif_schema() -> dict[str, object]:
             target.write_bytes(member.read())
         tarball.unlink()
     return json.loads(target.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real redis-server for the whole session (tests flush what they use)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis_server(tmp_path: Path):
+    """A private redis-server that a test may stop and start (fault injection)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
