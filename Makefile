@@ -41,7 +41,7 @@ system-deps:
 
 ## Build and serve the handbook on :$(SITE_PORT) and the reference service on :$(SERVICE_PORT) (embedded defaults).
 run: install
-	$(BIN)/mkdocs build --strict --quiet
+	HANDBOOK_SITE_URL=http://127.0.0.1:$(SITE_PORT)/ $(BIN)/mkdocs build --strict --quiet
 	@echo "Handbook site:     http://127.0.0.1:$(SITE_PORT)/"
 	@echo "Reference service: http://127.0.0.1:$(SERVICE_PORT)/openapi.yaml (embedded mongomock store; dev token: $(BIN)/python -m feedchat token --sub alice --roles member)"
 	@trap 'kill 0' EXIT INT TERM; \
