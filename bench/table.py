@@ -29,7 +29,7 @@ def render(title: str, rows: list[Row]) -> str:
                 f"{rss / 1024:.0f} MiB" if rss is not None else "-",
                 _ratio(wall, base.wall_s if base else None),
                 _ratio(rss, base.peak_rss_kib if base else None),
-                f"FAILED: {error}" if error and not error.startswith("skipped") else (error or ""),
+                _note(row, error),
             )
         )
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(HEADERS)]
@@ -44,3 +44,14 @@ def _ratio(value: float | None, base: float | None) -> str:
     if value is None or not base:
         return "-"
     return f"{value / base:.1f}×"
+
+
+def _note(row: Row, error: str | None) -> str:
+    """Empty for a success; for a failure, how long and how big the failing run got, and why it failed."""
+    if error is None or error.startswith("skipped"):
+        return error or ""
+    failed = row.timing.runs[-1] if row.timing and row.timing.runs else None
+    if failed is None or not failed.wall_s:  # never started
+        return f"FAILED: {error}"
+    size = f", {failed.peak_rss_kib / 1024:.0f} MiB" if failed.peak_rss_kib is not None else ""
+    return f"FAILED after {failed.wall_s:.2f} s{size}: {error}"
