@@ -1,4 +1,4 @@
-"""The semgrep rule files under ``standards/security/semgrep/``: one file per handbook check key."""
+"""The semgrep rule files under ``standards/<area>/semgrep/``: one file per handbook check key."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from checks.errors import RegistryError
 from checks.registry import PROJECT_ROOT, standards_dir
 
-RULE_FILE = re.compile(r"^(?P<id>SEC-\d{3})-(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
+RULE_FILE = re.compile(r"^(?P<id>(?:API|SEC|DATA|REL|OBS|QUAL)-\d{3})-(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 LANGUAGES = {"python": ".py", "typescript": ".ts"}
 """Languages the rules are written for, with the file extension semgrep reads them from."""
 
@@ -35,22 +35,31 @@ class SemgrepCheck:
             return str(self.path)
 
 
-def rules_dir() -> Path:
-    """Folder of the semgrep rules files and their tests."""
-    return standards_dir() / "security" / "semgrep"
+def rules_dir(area: str = "security") -> Path:
+    """Folder of one area's semgrep rules files and their tests."""
+    return standards_dir() / area / "semgrep"
+
+
+def rules_dirs() -> list[Path]:
+    """Every ``standards/<area>/semgrep/`` folder, in name order."""
+    return sorted(p for p in standards_dir().glob("*/semgrep") if p.is_dir())
 
 
 @lru_cache(maxsize=4)
 def load_checks(folder: Path | None = None) -> dict[str, SemgrepCheck]:
-    """Every check in ``folder`` by key; a malformed file raises :class:`RegistryError`."""
-    base = folder or rules_dir()
+    """Every check in ``folder`` (default: all areas' folders) by key; a malformed file raises :class:`RegistryError`."""
     checks: dict[str, SemgrepCheck] = {}
-    for path in sorted(base.glob("*.yaml")):
-        match = RULE_FILE.match(path.name)
-        if not match:
-            raise RegistryError("semgrep rules file must be named SEC-NNN-<key>.yaml", file=str(path))
-        check = _read(path, match["id"], match["key"])
-        checks[check.key] = check
+    for base in [folder] if folder is not None else rules_dirs():
+        for path in sorted(base.glob("*.yaml")):
+            match = RULE_FILE.match(path.name)
+            if not match:
+                raise RegistryError(
+                    "semgrep rules file must be named <ID>-<key>.yaml, e.g. SEC-101-<key>", file=str(path)
+                )
+            check = _read(path, match["id"], match["key"])
+            if check.key in checks:
+                raise RegistryError(f"check key {check.key!r} is defined twice", file=str(path))
+            checks[check.key] = check
     return checks
 
 
