@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from feedchat import __version__, problems
 from feedchat.auth import TokenVerifier
+from feedchat.bodylimit import BodySizeLimit
 from feedchat.contract import docs_router
+from feedchat.guard import check_routes, guard
 from feedchat.issuer import DevIssuer, load_jwks
+from feedchat.jwks import KeySource
+from feedchat.ratelimit import RateLimiter, RateLimitHeaders, storage_for
 from feedchat.routes import ROUTERS
 from feedchat.settings import Settings
 from feedchat.storage import Store
@@ -24,27 +28,37 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """
     settings = settings or Settings.from_env()
     if settings.jwks_path is not None:
-        keys = load_jwks(settings.jwks_path)
+        jwks_path = settings.jwks_path
+        keys = KeySource(lambda: load_jwks(jwks_path), refresh_interval=settings.jwks_refresh_seconds)
         log.info("verifying tokens with the JWKS at %s", settings.jwks_path)
     else:
-        keys = DevIssuer.load_or_create(
-            settings.dev_keys_dir, issuer=settings.issuer, audience=settings.audience
-        ).jwks()
+        keys = KeySource(
+            lambda: DevIssuer.load_or_create(
+                settings.dev_keys_dir, issuer=settings.issuer, audience=settings.audience
+            ).jwks(),
+            refresh_interval=settings.jwks_refresh_seconds,
+        )
         log.warning("no JWKS configured: trusting the development issuer key in %s", settings.dev_keys_dir)
+    limiter = RateLimiter(settings.rate_limits, storage_for(settings.redis_url))
     app = FastAPI(
         title="Feedchat API",
         version=__version__,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(guard)],
     )
     app.state.settings = settings
+    app.state.limiter = limiter
     app.state.store = store or Store.connect(settings.mongodb_uri, settings.database)
     app.state.verifier = TokenVerifier(
         keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.clock_skew_seconds
     )
     problems.install(app)
+    check_routes(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs_router(settings.contract_path))
+    app.add_middleware(RateLimitHeaders)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app

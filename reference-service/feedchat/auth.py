@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Callable
@@ -14,7 +15,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
 from feedchat.issuer import ALGORITHM
+from feedchat.jwks import KeySource
 from feedchat.problems import ProblemError
+
+log = logging.getLogger("feedchat")
 
 ROLES = frozenset({"member", "moderator", "admin"})
 MAX_TOKEN_LENGTH = 8192
@@ -34,18 +38,18 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies compact JWS tokens against one JWKS, issuer and audience."""
+    """Verifies compact JWS tokens against one JWKS (fixed, or a :class:`KeySource` that follows rotation)."""
 
     def __init__(
         self,
-        keys: KeySet,
+        keys: KeySet | KeySource,
         *,
         issuer: str,
         audience: str,
         leeway: int = 60,
         clock: Callable[[], int] | None = None,
     ) -> None:
-        self.keys = keys
+        self.keys = keys if isinstance(keys, KeySource) else KeySource.fixed(keys)
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
@@ -55,10 +59,10 @@ class TokenVerifier:
         kid = obj.headers().get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("the token header has no 'kid'")
-        for key in self.keys:
-            if key.kid == kid:
-                return key
-        raise AuthError("the token was signed with an unknown key")
+        key = self.keys.get(kid)
+        if key is None:
+            raise AuthError("the token was signed with an unknown key")
+        return key
 
     def verify(self, token: str) -> Principal:
         """The token's principal, or :class:`AuthError`."""
@@ -105,7 +109,14 @@ def _challenge(error: str | None = None, description: str | None = None) -> dict
 
 
 def require_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or a 401 problem with a ``WWW-Authenticate`` challenge."""
+    """FastAPI dependency: the verified caller, or a 401 problem with a ``WWW-Authenticate`` challenge.
+
+    The problem does not say which check failed (that would help an attacker tune a forgery); the reason is
+    logged. A token verified once per request is kept on ``request.state`` and not verified again.
+    """
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
     header = request.headers.get("authorization")
     if not header:
         raise ProblemError(401, "A bearer token is required.", headers=_challenge())
@@ -117,9 +128,9 @@ def require_principal(request: Request) -> Principal:
         )
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.verify(token)
+        principal = verifier.verify(token)
     except AuthError as exc:
-        reason = str(exc)
-        raise ProblemError(
-            401, f"The bearer token is not valid: {reason}.", headers=_challenge("invalid_token", reason)
-        ) from exc
+        log.info("rejected a bearer token on %s %s: %s", request.method, request.url.path, exc)
+        raise ProblemError(401, "The bearer token is not valid.", headers=_challenge("invalid_token")) from exc
+    request.state.principal = principal
+    return principal

@@ -1,4 +1,4 @@
-"""The ``python -m feedchat`` commands: ``serve``, ``token`` and ``jwks``."""
+"""The ``python -m feedchat`` commands: ``serve``, ``token``, ``jwks`` and ``keys rotate|retire``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from feedchat.auth import ROLES
 from feedchat.contract import ContractError
 from feedchat.issuer import DevIssuer, KeyFileError, jwks_json
+from feedchat.ratelimit import LimitConfigError
 from feedchat.settings import Settings
 
 
@@ -36,7 +37,7 @@ def serve(host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(Settings.from_env())
-    except (KeyFileError, ContractError) as exc:
+    except (KeyFileError, ContractError, LimitConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     uvicorn.run(app, host=host, port=port, log_level="info")
 
@@ -67,3 +68,32 @@ def token(sub: str, roles: str, ttl: int) -> None:
 def jwks() -> None:
     """Print the development issuer's public JWKS."""
     click.echo(jwks_json(_issuer(Settings.from_env()).jwks()))
+
+
+@main.group()
+def keys() -> None:
+    """Rotate the development issuer's signing key without restarting the service."""
+
+
+@keys.command()
+def rotate() -> None:
+    """Sign new tokens with a new key; the old key keeps verifying tokens until it is retired."""
+    settings = Settings.from_env()
+    issuer = _issuer(settings)
+    try:
+        rotated = issuer.rotate(settings.dev_keys_dir)
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"signing with {rotated.kid}; still verifying {', '.join(str(k.kid) for k in rotated.previous)}")
+
+
+@keys.command()
+@click.option("--kid", default=None, help="The previous key to retire; all previous keys when omitted.")
+def retire(kid: str | None) -> None:
+    """Stop trusting previous keys: tokens they signed are refused once the service re-reads its JWKS."""
+    settings = Settings.from_env()
+    try:
+        gone = _issuer(settings).retire(settings.dev_keys_dir, kid)
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"retired {', '.join(gone)}" if gone else "no previous keys to retire")

@@ -1,4 +1,8 @@
-"""The local development token issuer: one Ed25519 key pair kept in a git-ignored folder."""
+"""The local development token issuer: Ed25519 keys kept in a git-ignored folder, rotatable without downtime.
+
+The folder holds the current private signing key (``issuer-ed25519.jwk.json``) and the public keys of earlier
+signing keys (``issuer-previous.jwks.json``) that still verify tokens until they are retired.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from joserfc.jwk import KeySet, OKPKey
 ALGORITHM = "EdDSA"
 """The only JWS algorithm the service signs and accepts."""
 KEY_FILE = "issuer-ed25519.jwk.json"
+PREVIOUS_FILE = "issuer-previous.jwks.json"
 
 
 class KeyFileError(Exception):
@@ -33,10 +38,12 @@ def sign(header: dict[str, Any], claims: dict[str, Any], key: OKPKey) -> str:
 class DevIssuer:
     """Signs development tokens; its public key is the service's JWKS when no other is configured."""
 
-    def __init__(self, key: OKPKey, issuer: str, audience: str) -> None:
+    def __init__(self, key: OKPKey, issuer: str, audience: str, previous: Sequence[OKPKey] = ()) -> None:
         self.key = key
         self.issuer = issuer
         self.audience = audience
+        self.previous = list(previous)
+        """Public keys of earlier signing keys, still trusted for verification until retired."""
 
     @property
     def kid(self) -> str:
@@ -54,20 +61,43 @@ class DevIssuer:
                 raise KeyFileError(f"{path}: not a readable Ed25519 private JWK ({exc})") from exc
             if not key.is_private or key.curve_name != "Ed25519":
                 raise KeyFileError(f"{path}: not an Ed25519 private key")
-            return cls(key, issuer, audience)
-        key = OKPKey.generate_key("Ed25519", parameters={"use": "sig", "alg": ALGORITHM}, auto_kid=True)
+            previous = folder / PREVIOUS_FILE
+            kept = list(load_jwks(previous).keys) if previous.exists() else []
+            return cls(key, issuer, audience, [k for k in kept if isinstance(k, OKPKey)])
+        key = _new_key()
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(key.as_dict(private=True), handle)
+            _write_private(path, key, exclusive=True)
         except OSError as exc:
             raise KeyFileError(f"{path}: cannot write the development key ({exc.strerror})") from exc
         return cls(key, issuer, audience)
 
     def jwks(self) -> KeySet:
-        """The public JWKS that verifies this issuer's tokens."""
-        return KeySet([OKPKey.import_key(self.key.as_dict(private=False))])
+        """The public JWKS that verifies this issuer's tokens: the current key first, then the earlier ones."""
+        return KeySet([_public(self.key), *(_public(k) for k in self.previous)])
+
+    def rotate(self, folder: Path) -> DevIssuer:
+        """Sign with a new key from now on; the current key moves to the previous keys and still verifies."""
+        new = _new_key()
+        previous = [_public(self.key), *self.previous]
+        try:
+            _write_previous(folder / PREVIOUS_FILE, previous)
+            _write_private(folder / KEY_FILE, new, exclusive=False)
+        except OSError as exc:
+            raise KeyFileError(f"{folder}: cannot write the rotated keys ({exc.strerror})") from exc
+        return DevIssuer(new, self.issuer, self.audience, previous)
+
+    def retire(self, folder: Path, kid: str | None = None) -> list[str]:
+        """Stop trusting the previous key ``kid`` (every previous key when ``None``); the retired kids."""
+        gone = [str(k.kid) for k in self.previous if kid is None or k.kid == kid]
+        if kid is not None and not gone:
+            raise KeyFileError(f"no previous key has the kid {kid!r}")
+        self.previous = [k for k in self.previous if str(k.kid) not in gone]
+        try:
+            _write_previous(folder / PREVIOUS_FILE, self.previous)
+        except OSError as exc:
+            raise KeyFileError(f"{folder}: cannot write the previous keys ({exc.strerror})") from exc
+        return gone
 
     def issue(self, sub: str, roles: Sequence[str] = ("member",), ttl: int = 900, now: int | None = None) -> str:
         """A signed token for ``sub`` with ``roles``, valid for ``ttl`` seconds."""
@@ -81,6 +111,33 @@ class DevIssuer:
             "roles": list(roles),
         }
         return sign({"alg": ALGORITHM, "typ": "JWT", "kid": self.kid}, claims, self.key)
+
+
+def _new_key() -> OKPKey:
+    return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "alg": ALGORITHM}, auto_kid=True)
+
+
+def _public(key: OKPKey) -> OKPKey:
+    return OKPKey.import_key(key.as_dict(private=False))
+
+
+def _write_private(path: Path, key: OKPKey, *, exclusive: bool) -> None:
+    """Write the private key with mode 0600; a replacement is written aside and renamed into place."""
+    target = path if exclusive else path.with_suffix(".tmp")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC), 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(key.as_dict(private=True), handle)
+    if not exclusive:
+        os.replace(target, path)
+
+
+def _write_previous(path: Path, keys: Sequence[OKPKey]) -> None:
+    if not keys:
+        path.unlink(missing_ok=True)
+        return
+    aside = path.with_suffix(".tmp")
+    aside.write_text(jwks_json(KeySet(list(keys))), encoding="utf-8")
+    os.replace(aside, path)
 
 
 def load_jwks(path: Path) -> KeySet:

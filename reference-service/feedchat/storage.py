@@ -108,6 +108,8 @@ class Store:
         self.rooms: Collection[Any] = db["rooms"]
         self.messages: Collection[Any] = db["messages"]
         self.idempotency: Collection[Any] = db["idempotency_keys"]
+        self.bans: Collection[Any] = db["bans"]
+        self.hidden_posts: Collection[Any] = db["hidden_posts"]
         self._ensure_indexes()
 
     @classmethod
@@ -238,6 +240,35 @@ class Store:
     def list_messages(self, room_id: str, limit: int, cursor: str | None) -> Page:
         """Messages of a room, oldest first."""
         return self._page(self.messages, {"room_id": room_id}, limit, cursor, newest_first=False)
+
+    def get_message(self, room_id: str, message_id: str) -> dict[str, Any] | None:
+        """The message ``message_id`` of ``room_id``, or ``None``."""
+        doc = self.messages.find_one({"_id": message_id, "room_id": room_id})
+        return _public(doc) if doc else None
+
+    def delete_message(self, room_id: str, message_id: str) -> bool:
+        """Delete one message; ``False`` when the room has no such message."""
+        return self.messages.delete_one({"_id": message_id, "room_id": room_id}).deleted_count == 1
+
+    # -- moderation ---------------------------------------------------------------------------------------
+
+    def hide_post(self, post_id: str, by: str) -> bool:
+        """Move a post out of the feed into ``hidden_posts``; ``False`` when there was no such post."""
+        doc = self.posts.find_one({"_id": post_id})
+        if doc is None:
+            return False
+        self.hidden_posts.insert_one({**doc, "hidden_by": by, "hidden_at": now()})
+        return self.posts.delete_one({"_id": post_id}).deleted_count == 1
+
+    def ban_user(self, subject: str, by: str) -> None:
+        """Ban ``subject`` (a second ban keeps the first one's record)."""
+        self.bans.update_one(
+            {"_id": subject}, {"$setOnInsert": {"banned_by": by, "banned_at": now()}}, upsert=True
+        )
+
+    def is_banned(self, subject: str) -> bool:
+        """Whether ``subject`` is banned."""
+        return self.bans.find_one({"_id": subject}, {"_id": 1}) is not None
 
     # -- idempotency keys ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from feedchat.app import create_app
 from feedchat.issuer import DevIssuer
+from feedchat.ratelimit import POLICIES
 from feedchat.settings import SERVICE_ROOT, Settings
 
 from .conformance import Contract
@@ -47,7 +48,8 @@ def contract(document: dict[str, Any]) -> Contract:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(dev_keys_dir=tmp_path / "dev-keys")
+    """Local defaults, with rate limits far above what a functional test sends (tests/security tests the limits)."""
+    return Settings(dev_keys_dir=tmp_path / "dev-keys", rate_limits=dict.fromkeys(POLICIES, "100000/minute"))
 
 
 @pytest.fixture

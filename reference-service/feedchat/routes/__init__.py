@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from feedchat.routes import comments, messages, posts, rooms
+from feedchat.routes import comments, messages, moderation, posts, rooms
 
-ROUTERS: tuple[APIRouter, ...] = (posts.router, comments.router, rooms.router, messages.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    posts.router,
+    comments.router,
+    rooms.router,
+    messages.router,
+    moderation.router,
+)
