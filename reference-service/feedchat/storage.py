@@ -262,9 +262,7 @@ class Store:
 
     def ban_user(self, subject: str, by: str) -> None:
         """Ban ``subject`` (a second ban keeps the first one's record)."""
-        self.bans.update_one(
-            {"_id": subject}, {"$setOnInsert": {"banned_by": by, "banned_at": now()}}, upsert=True
-        )
+        self.bans.update_one({"_id": subject}, {"$setOnInsert": {"banned_by": by, "banned_at": now()}}, upsert=True)
 
     def is_banned(self, subject: str) -> bool:
         """Whether ``subject`` is banned."""
