@@ -292,3 +292,31 @@ def test_code_scan_finds_nothing_in_the_reference_service() -> None:
 def test_code_scan_finds_nothing_in_a_generated_service(tmp_path: Path) -> None:
     render("service", "orders-service", tmp_path / "orders-service")
     assert [f.message for f in CODE.run([tmp_path / "orders-service"]).findings] == []
+
+
+# -- key rotation ------------------------------------------------------------------------------------------
+
+
+def test_key_rotation_without_restart_then_retired_key_is_refused(
+    client: TestClient, issuer: DevIssuer, settings: Any
+) -> None:
+    old_token = issuer.issue("alice")
+    rotated = issuer.rotate(settings.dev_keys_dir)
+    client.app.state.verifier.keys.refresh_interval = 0  # type: ignore[attr-defined]
+    new_token = rotated.issue("alice")
+    for token in (old_token, new_token):
+        response = client.post("/v1/posts", json=NEW_POST, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 201
+    rotated.retire(settings.dev_keys_dir)
+    client.app.state.verifier.keys.max_age = 0  # type: ignore[attr-defined]
+    assert_rejected_token(client, old_token)
+
+
+def test_unknown_kid_flood_rereads_the_jwks_at_most_once_per_interval(client: TestClient) -> None:
+    source = client.app.state.verifier.keys  # type: ignore[attr-defined]
+    before = source.reloads
+    assert all(source.get(f"made-up-{n}") is None for n in range(100))
+    assert source.reloads - before <= 1
+    source.refresh_interval = 0
+    assert all(source.get(f"made-up-{n}") is None for n in range(3))
+    assert source.reloads - before >= 3
