@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +36,7 @@ def create_app(keys: KeySet | None = None, issuer: str | None = None, audience: 
         "audience": audience or os.environ["TOKEN_AUDIENCE"],
     }
     items: dict[str, dict[str, str]] = {}
+    created_by_key: dict[tuple[str, str], str] = {}
     problems.install(app)
 
     @app.get("/openapi.yaml", include_in_schema=False)
@@ -62,7 +63,14 @@ def create_app(keys: KeySet | None = None, issuer: str | None = None, audience: 
         return JSONResponse({"items": page, "next_cursor": token})
 
     @app.post("/v1/items", name="createItem", status_code=201)
-    def create_item(body: NewItem, caller: Annotated[auth.Principal, Depends(auth.principal)]) -> JSONResponse:
+    def create_item(
+        body: NewItem,
+        caller: Annotated[auth.Principal, Depends(auth.principal)],
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)] = None,
+    ) -> JSONResponse:
+        replay = created_by_key.get((caller.subject, idempotency_key or ""))
+        if idempotency_key and replay in items:
+            return JSONResponse(items[replay], status_code=201)
         item = {
             "id": uuid.uuid4().hex,
             "name": body.name,
@@ -70,13 +78,15 @@ def create_app(keys: KeySet | None = None, issuer: str | None = None, audience: 
             "created_at": datetime.now(UTC).isoformat(),
         }
         items[item["id"]] = item
+        if idempotency_key:
+            created_by_key[(caller.subject, idempotency_key)] = item["id"]
         return JSONResponse(item, status_code=201)
 
-    @app.get("/v1/items/{itemId}", name="getItem")
-    def get_item(itemId: Annotated[str, Field(max_length=64)]) -> JSONResponse:  # noqa: N803 - contract name
-        if itemId not in items:
-            raise HTTPException(status_code=404, detail=f"no item {itemId}")
-        return JSONResponse(items[itemId])
+    @app.get("/v1/items/{item_id}", name="getItem")
+    def get_item(item_id: Annotated[str, Field(max_length=64)]) -> JSONResponse:
+        if item_id not in items:
+            raise HTTPException(status_code=404, detail=f"no item {item_id}")
+        return JSONResponse(items[item_id])
 
     return app
 
