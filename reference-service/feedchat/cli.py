@@ -97,3 +97,14 @@ def retire(kid: str | None) -> None:
     except KeyFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"retired {', '.join(gone)}" if gone else "no previous keys to retire")
+
+
+def _add_reliability_commands() -> None:
+    """``worker``, ``relay`` and ``dlq`` from :mod:`feedchat.reliability.cli`."""
+    from feedchat.reliability.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_reliability_commands()
