@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 
@@ -108,3 +109,25 @@ def _add_reliability_commands() -> None:
 
 
 _add_reliability_commands()
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 when FILE differs from the manifest the code declares.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def manifest(check: bool, file: Path | None) -> None:
+    """Print the MongoDB manifest declared in feedchat/schema.py (or write it to FILE)."""
+    from feedchat.manifest import manifest_yaml
+
+    text = manifest_yaml()
+    if file is None:
+        if check:
+            raise click.UsageError("--check needs a FILE")
+        click.echo(text, nl=False)
+    elif check:
+        current = file.read_text(encoding="utf-8") if file.is_file() else None
+        if current != text:
+            raise click.ClickException(
+                f"{file} differs from the declared collections; run: python -m feedchat manifest {file}"
+            )
+    else:
+        file.write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +18,13 @@ from typing import Any
 import mongomock
 import pymongo
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from feedchat import capture, migrations
+from feedchat.schema import COLLECTIONS, Param
 
 log = logging.getLogger("feedchat")
 
@@ -97,20 +100,117 @@ def _public(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Store:
-    """Posts, comments, rooms, messages and idempotency records in one MongoDB database."""
+class UndeclaredShape(LookupError):
+    """A call names a query shape or pipeline that :mod:`feedchat.schema` does not declare: a programming error."""
 
-    def __init__(self, db: Database[Any], *, embedded: bool = False) -> None:
+
+def bind(node: Any, params: Mapping[str, Any]) -> Any:
+    """``node`` with every :class:`Param` replaced by its value; an absent optional parameter drops its field."""
+    if isinstance(node, Param):
+        if node.name in params:
+            return params[node.name]
+        raise TypeError(f"missing parameter {node.name!r}")
+    if isinstance(node, dict):
+        return {k: bind(v, params) for k, v in node.items() if not _absent(v, params)}
+    if isinstance(node, list | tuple):
+        return [bind(v, params) for v in node]
+    return node
+
+
+def _absent(value: Any, params: Mapping[str, Any]) -> bool:
+    return isinstance(value, Param) and value.optional and value.name not in params
+
+
+Recorder = Callable[[dict[str, Any]], None]
+"""Receives one record per executed shape (see :mod:`feedchat.capture`)."""
+
+
+class Shapes:
+    """Runs the declared shapes of one database, and only those."""
+
+    def __init__(self, db: Database[Any], recorder: Recorder | None = None) -> None:
+        """Run shapes on ``db``; executed shapes go to ``recorder``, else to the active capture, if any."""
+        self.db = db
+        self.recorder = recorder
+
+    def query(self, collection: str, name: str, **params: Any) -> Any:
+        """Run query shape ``collection.name`` with ``params``; what it returns depends on its ``op``.
+
+        ``find`` → list of documents (``limit`` is a parameter, at most the declared one); ``findOne`` and
+        ``findOneAndUpdate`` → a document or ``None``; ``updateOne`` → the ``UpdateResult``;
+        ``deleteOne``/``deleteMany`` → the number of deleted documents.
+        """
+        spec = COLLECTIONS.get(collection)
+        shape = spec.queries.get(name) if spec else None
+        if shape is None:
+            raise UndeclaredShape(f"{collection}.queries.{name} is not declared in feedchat.schema")
+        limit = params.pop("limit", shape.limit)
+        if shape.limit is not None and not 0 < limit <= shape.limit:
+            raise ValueError(f"{collection}.{name}: limit {limit} is outside 1..{shape.limit}")
+        filter_ = bind(shape.filter, params)
+        update = bind(shape.update, params) if shape.update is not None else None
+        sort = list(shape.sort)
+        coll = self.db[collection]
+        self._record(collection, name, op=shape.op, filter=filter_, sort=sort, limit=limit, update=update)
+        upsert = bool(shape.upsert_key)
+        if shape.op == "find":
+            cursor = coll.find(filter_, shape.projection)
+            if sort:
+                cursor = cursor.sort(sort)
+            return list(cursor.limit(limit))
+        if shape.op == "findOne":
+            return coll.find_one(filter_, shape.projection, sort=sort or None)
+        if shape.op == "findOneAndUpdate":
+            return coll.find_one_and_update(
+                filter_, update, projection=shape.projection, upsert=upsert, return_document=ReturnDocument.AFTER
+            )
+        if shape.op == "updateOne":
+            return coll.update_one(filter_, update, upsert=upsert)
+        if shape.op == "deleteOne":
+            return coll.delete_one(filter_).deleted_count
+        if shape.op == "deleteMany":
+            return coll.delete_many(filter_).deleted_count
+        raise UndeclaredShape(f"{collection}.queries.{name}: operation {shape.op!r} is not supported")
+
+    def aggregate(self, collection: str, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run pipeline ``collection.name`` with ``params`` and return its documents."""
+        spec = COLLECTIONS.get(collection)
+        pipeline = spec.pipelines.get(name) if spec else None
+        if pipeline is None:
+            raise UndeclaredShape(f"{collection}.pipelines.{name} is not declared in feedchat.schema")
+        stages = bind(list(pipeline.stages), params)
+        self._record(collection, name, op="aggregate", pipeline=stages)
+        return list(self.db[collection].aggregate(stages))
+
+    def insert(self, collection: str, document: dict[str, Any]) -> None:
+        """Insert one document into a declared collection (inserts have no query shape)."""
+        if collection not in COLLECTIONS:
+            raise UndeclaredShape(f"collection {collection!r} is not declared in feedchat.schema")
+        self.db[collection].insert_one(document)
+
+    def _record(self, collection: str, shape: str, **fields: Any) -> None:
+        recorder = self.recorder or capture.recorder()
+        if recorder is not None:
+            recorder({"source": "repository", "collection": collection, "shape": shape, **fields})
+
+
+class Store:
+    """Users, posts, comments, rooms, messages, idempotency records, revoked tokens and the outbox.
+
+    Every read and write goes through :class:`Shapes`, so it runs a shape declared in :mod:`feedchat.schema`.
+    """
+
+    def __init__(self, db: Database[Any], *, embedded: bool = False, migrate: bool = True) -> None:
         self.db = db
         self.embedded = embedded
+        self.shapes = Shapes(db)
         self.posts: Collection[Any] = db["posts"]
         self.comments: Collection[Any] = db["comments"]
         self.rooms: Collection[Any] = db["rooms"]
         self.messages: Collection[Any] = db["messages"]
         self.idempotency: Collection[Any] = db["idempotency_keys"]
-        self.bans: Collection[Any] = db["bans"]
-        self.hidden_posts: Collection[Any] = db["hidden_posts"]
-        self._ensure_indexes()
+        if migrate:
+            migrations.apply(db)
 
     @classmethod
     def connect(cls, uri: str | None, database: str) -> Store:
@@ -119,41 +219,42 @@ class Store:
             log.warning("MONGODB_URI is not set: using the %s", EMBEDDED_NOTICE)
             client: Any = mongomock.MongoClient(tz_aware=True)
             return cls(client[database], embedded=True)
-        client = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="feedchat")
+        client = pymongo.MongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=5000,
+            appname="feedchat",
+            event_listeners=capture.listeners(),
+        )
         log.info("using MongoDB database %r", database)
         return cls(client[database])
 
-    def _ensure_indexes(self) -> None:
-        self.posts.create_index([("created_at", DESCENDING), ("_id", DESCENDING)], name="feed_order")
-        self.comments.create_index(
-            [("post_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)], name="thread"
-        )
-        self.rooms.create_index([("name", ASCENDING)], name="unique_name", unique=True)
-        self.rooms.create_index([("created_at", DESCENDING), ("_id", DESCENDING)], name="room_order")
-        self.messages.create_index([("room_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)], name="log")
-        self.idempotency.create_index(
-            [("subject", ASCENDING), ("operation", ASCENDING), ("key", ASCENDING)], name="unique_key", unique=True
-        )
-
     # -- paging -------------------------------------------------------------------------------------------
 
-    def _page(
-        self, collection: Collection[Any], query: dict[str, Any], limit: int, cursor: str | None, *, newest_first: bool
-    ) -> Page:
-        """A keyset page ordered by ``(created_at, _id)``; the cursor holds the last item's pair."""
-        direction = DESCENDING if newest_first else ASCENDING
-        beyond = "$lt" if newest_first else "$gt"
-        if cursor is not None:
+    def _page(self, collection: str, prefix: str, limit: int, cursor: str | None, **scope: Any) -> Page:
+        """A keyset page in ``(created_at, _id)`` order through the ``<prefix>First``/``<prefix>After`` shapes."""
+        if cursor is None:
+            docs = self.shapes.query(collection, f"{prefix}First", limit=limit + 1, **scope)
+        else:
             stamp, last_id = decode_cursor(cursor)
-            query = {
-                **query,
-                "$or": [{"created_at": {beyond: stamp}}, {"created_at": stamp, "_id": {beyond: last_id}}],
-            }
-        docs = list(collection.find(query).sort([("created_at", direction), ("_id", direction)]).limit(limit + 1))
+            docs = self.shapes.query(
+                collection, f"{prefix}After", limit=limit + 1, after_time=stamp, after_id=last_id, **scope
+            )
         items = [_public(d) for d in docs[:limit]]
         more = len(docs) > limit
         last = items[-1] if items and more else None
         return Page(items, encode_cursor(last["created_at"], last["id"]) if last else None)
+
+    # -- users --------------------------------------------------------------------------------------------
+
+    def seen(self, subject: str) -> None:
+        """Record that ``subject`` wrote something (first and last time seen)."""
+        self.shapes.query("users", "seen", subject=subject, at=now())
+
+    def get_user(self, subject: str) -> dict[str, Any] | None:
+        """What the service knows about ``subject``, or ``None``."""
+        doc = self.shapes.query("users", "byId", subject=subject)
+        return _public(doc) if doc else None
 
     # -- posts --------------------------------------------------------------------------------------------
 
@@ -168,46 +269,44 @@ class Store:
             "created_at": stamp,
             "updated_at": stamp,
         }
-        self.posts.insert_one(doc)
+        self.shapes.insert("posts", doc)
+        self.seen(author)
         return _public(doc)
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         """The post, or ``None``."""
-        doc = self.posts.find_one({"_id": post_id})
+        doc = self.shapes.query("posts", "byId", id=post_id)
         return _public(doc) if doc else None
 
     def update_post(self, post_id: str, changes: Mapping[str, str]) -> dict[str, Any] | None:
         """Apply ``changes`` (title and/or body) and return the updated post, or ``None`` if it is gone."""
         fields = {k: v for k, v in changes.items() if k in {"title", "body"}}
-        doc = self.posts.find_one_and_update(
-            {"_id": post_id},
-            {"$set": {**fields, "updated_at": now()}},
-            return_document=pymongo.ReturnDocument.AFTER,
-        )
+        doc = self.shapes.query("posts", "edit", id=post_id, at=now(), **fields)
         return _public(doc) if doc else None
 
     def delete_post(self, post_id: str) -> bool:
         """Delete a post and its comments; ``False`` when there was no such post."""
-        deleted = self.posts.delete_one({"_id": post_id}).deleted_count == 1
+        deleted = self.shapes.query("posts", "remove", id=post_id) == 1
         if deleted:
-            self.comments.delete_many({"post_id": post_id})
+            self.shapes.query("comments", "removeForPost", post_id=post_id)
         return deleted
 
     def list_posts(self, limit: int, cursor: str | None) -> Page:
         """Posts, newest first."""
-        return self._page(self.posts, {}, limit, cursor, newest_first=True)
+        return self._page("posts", "feed", limit, cursor)
 
     # -- comments -----------------------------------------------------------------------------------------
 
     def create_comment(self, post_id: str, author: str, body: str) -> dict[str, Any]:
         """Insert a comment on ``post_id`` and return it."""
         doc = {"_id": new_id(), "post_id": post_id, "author": author, "body": body, "created_at": now()}
-        self.comments.insert_one(doc)
+        self.shapes.insert("comments", doc)
+        self.seen(author)
         return _public(doc)
 
     def list_comments(self, post_id: str, limit: int, cursor: str | None) -> Page:
         """Comments of a post, oldest first."""
-        return self._page(self.comments, {"post_id": post_id}, limit, cursor, newest_first=False)
+        return self._page("comments", "thread", limit, cursor, post_id=post_id)
 
     # -- rooms --------------------------------------------------------------------------------------------
 
@@ -215,64 +314,66 @@ class Store:
         """Insert a room and return it; :class:`DuplicateName` when the name is taken."""
         doc = {"_id": new_id(), "name": name, "description": description, "created_by": created_by, "created_at": now()}
         try:
-            self.rooms.insert_one(doc)
+            self.shapes.insert("rooms", doc)
         except DuplicateKeyError as exc:
             raise DuplicateName(name) from exc
+        self.seen(created_by)
         return _public(doc)
 
     def get_room(self, room_id: str) -> dict[str, Any] | None:
         """The room, or ``None``."""
-        doc = self.rooms.find_one({"_id": room_id})
+        doc = self.shapes.query("rooms", "byId", id=room_id)
         return _public(doc) if doc else None
 
     def list_rooms(self, limit: int, cursor: str | None) -> Page:
         """Rooms, newest first."""
-        return self._page(self.rooms, {}, limit, cursor, newest_first=True)
+        return self._page("rooms", "list", limit, cursor)
 
     # -- messages -----------------------------------------------------------------------------------------
 
     def create_message(self, room_id: str, author: str, body: str) -> dict[str, Any]:
         """Append a message to a room and return it."""
         doc = {"_id": new_id(), "room_id": room_id, "author": author, "body": body, "created_at": now()}
-        self.messages.insert_one(doc)
+        self.shapes.insert("messages", doc)
+        self.seen(author)
         return _public(doc)
 
     def list_messages(self, room_id: str, limit: int, cursor: str | None) -> Page:
         """Messages of a room, oldest first."""
-        return self._page(self.messages, {"room_id": room_id}, limit, cursor, newest_first=False)
+        return self._page("messages", "log", limit, cursor, room_id=room_id)
 
     def get_message(self, room_id: str, message_id: str) -> dict[str, Any] | None:
         """The message ``message_id`` of ``room_id``, or ``None``."""
-        doc = self.messages.find_one({"_id": message_id, "room_id": room_id})
+        doc = self.shapes.query("messages", "inRoom", id=message_id, room_id=room_id)
         return _public(doc) if doc else None
 
     def delete_message(self, room_id: str, message_id: str) -> bool:
         """Delete one message; ``False`` when the room has no such message."""
-        return self.messages.delete_one({"_id": message_id, "room_id": room_id}).deleted_count == 1
+        return bool(self.shapes.query("messages", "remove", id=message_id, room_id=room_id) == 1)
 
     # -- moderation ---------------------------------------------------------------------------------------
 
     def hide_post(self, post_id: str, by: str) -> bool:
         """Move a post out of the feed into ``hidden_posts``; ``False`` when there was no such post."""
-        doc = self.posts.find_one({"_id": post_id})
+        doc = self.shapes.query("posts", "byId", id=post_id)
         if doc is None:
             return False
-        self.hidden_posts.insert_one({**doc, "hidden_by": by, "hidden_at": now()})
-        return self.posts.delete_one({"_id": post_id}).deleted_count == 1
+        self.shapes.insert("hidden_posts", {**doc, "hidden_by": by, "hidden_at": now()})
+        return bool(self.shapes.query("posts", "remove", id=post_id) == 1)
 
     def ban_user(self, subject: str, by: str) -> None:
         """Ban ``subject`` (a second ban keeps the first one's record)."""
-        self.bans.update_one({"_id": subject}, {"$setOnInsert": {"banned_by": by, "banned_at": now()}}, upsert=True)
+        self.shapes.query("bans", "ban", subject=subject, by=by, at=now())
 
     def is_banned(self, subject: str) -> bool:
         """Whether ``subject`` is banned."""
-        return self.bans.find_one({"_id": subject}, {"_id": 1}) is not None
+        return self.shapes.query("bans", "isBanned", subject=subject) is not None
 
     # -- idempotency keys ---------------------------------------------------------------------------------
 
     def find_response(self, subject: str, operation: str, key: str) -> StoredResponse | None:
         """The response kept for this caller, operation and key, if any."""
-        doc = self.idempotency.find_one({"subject": subject, "operation": operation, "key": key})
+        doc = self.shapes.query("idempotency_keys", "recall", subject=subject, operation=operation, key=key)
         if doc is None:
             return None
         return StoredResponse(doc["fingerprint"], doc["status"], doc["body"], doc["location"])
@@ -280,7 +381,8 @@ class Store:
     def keep_response(self, subject: str, operation: str, key: str, response: StoredResponse) -> StoredResponse:
         """Keep ``response`` for the key; if another request kept one first, return that one."""
         try:
-            self.idempotency.insert_one(
+            self.shapes.insert(
+                "idempotency_keys",
                 {
                     "_id": new_id(),
                     "subject": subject,
@@ -291,10 +393,42 @@ class Store:
                     "body": response.body,
                     "location": response.location,
                     "created_at": now(),
-                }
+                },
             )
         except DuplicateKeyError:
             kept = self.find_response(subject, operation, key)
             if kept is not None:
                 return kept
         return response
+
+    # -- revoked tokens -----------------------------------------------------------------------------------
+
+    def revoke_token(self, jti: str, subject: str, expires_at: datetime) -> None:
+        """Deny the token ``jti`` until it expires anyway (the TTL index then removes the record)."""
+        self.shapes.query("revoked_tokens", "revoke", jti=jti, subject=subject, expires_at=expires_at)
+
+    def is_revoked(self, jti: str) -> bool:
+        """True when the token ``jti`` was revoked."""
+        return self.shapes.query("revoked_tokens", "isRevoked", jti=jti) is not None
+
+    # -- outbox -------------------------------------------------------------------------------------------
+
+    def add_event(self, topic: str, payload: dict[str, Any]) -> str:
+        """Append an unpublished event to the outbox and return its ID (IDs grow with time)."""
+        event_id = new_id()
+        self.shapes.insert(
+            "outbox", {"_id": event_id, "topic": topic, "payload": payload, "created_at": now(), "published": False}
+        )
+        return event_id
+
+    def pending_events(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The oldest unpublished events, oldest first."""
+        return [_public(d) for d in self.shapes.query("outbox", "pending", limit=limit)]
+
+    def mark_published(self, event_id: str) -> bool:
+        """Mark an event published (it expires a week later); ``False`` when it was already published."""
+        return self.shapes.query("outbox", "markPublished", id=event_id, at=now()).modified_count == 1
+
+    def outbox_backlog(self) -> dict[str, int]:
+        """Unpublished events per topic."""
+        return {d["_id"]: d["events"] for d in self.shapes.aggregate("outbox", "backlog")}

@@ -291,7 +291,8 @@ def fit(
             equal.add(path)
             roles.append("E")
         elif kinds:
-            roles.append("R")
+            # A range on a sort field bounds a scan that is already in sort order (keyset paging): sort role.
+            roles.append("S" if path in sort_fields else "R")
         elif path in sort_fields:
             roles.append("S")
         else:
