@@ -52,6 +52,7 @@ PUBLIC = None
 
 OPERATIONS: Mapping[str, Permission | None] = {
     "listPosts": PUBLIC,
+    "listFeed": PUBLIC,
     "getPost": PUBLIC,
     "createPost": Permission.POST_CREATE,
     "updatePost": Permission.POST_EDIT_OWN,

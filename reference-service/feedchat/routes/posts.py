@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -25,6 +27,11 @@ from feedchat.storage import Store
 
 router = APIRouter(tags=["posts"])
 
+FEED_DEPRECATED_AT = datetime(2026, 11, 28, tzinfo=UTC)
+"""When ``GET /v1/feed`` was deprecated in favour of ``GET /v1/posts``."""
+FEED_SUNSET_AT = datetime(2027, 3, 31, tzinfo=UTC)
+"""When ``GET /v1/feed`` stops working: the contract's ``x-sunset``."""
+
 StoreDep = Annotated[Store, Depends(store_of)]
 Caller = Annotated[Principal, Depends(require_principal)]
 
@@ -42,6 +49,15 @@ def list_posts(store: StoreDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = N
     """Lists posts, newest first, one page at a time."""
     page = page_of(store.list_posts, limit, cursor)
     return PostPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@router.get("/v1/feed", name="listFeed", deprecated=True, responses=declared(400, 422, 500))
+def list_feed(response: Response, store: StoreDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> PostPage:
+    """The feed's old name: the pages of ``GET /v1/posts``, announced as deprecated (RFC 9745) with a sunset (RFC 8594)."""
+    response.headers["Deprecation"] = f"@{int(FEED_DEPRECATED_AT.timestamp())}"
+    response.headers["Sunset"] = format_datetime(FEED_SUNSET_AT, usegmt=True)
+    response.headers["Link"] = '</v1/posts>; rel="successor-version"'
+    return list_posts(store, limit, cursor)
 
 
 @router.post(
