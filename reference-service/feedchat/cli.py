@@ -52,7 +52,14 @@ def serve(host: str, port: int) -> None:
     help=f"Comma-separated roles: {', '.join(sorted(ROLES))}.",
 )
 @click.option("--ttl", default=900, show_default=True, type=click.IntRange(1, 86400), help="Lifetime in seconds.")
-def token(sub: str, roles: str, ttl: int) -> None:
+@click.option(
+    "--claim",
+    "claims",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a claim (digits become a number), e.g. exp=0 or aud=other; contract tests forge bad tokens so.",
+)
+def token(sub: str, roles: str, ttl: int, claims: tuple[str, ...]) -> None:
     """Print a bearer token signed by the development issuer."""
     wanted = [r.strip() for r in roles.split(",") if r.strip()]
     unknown = sorted(set(wanted) - ROLES)
@@ -62,7 +69,14 @@ def token(sub: str, roles: str, ttl: int) -> None:
         )
     if not sub.strip() or len(sub) > 255:
         raise click.BadParameter("give 1 to 255 characters", param_hint="--sub")
-    click.echo(_issuer(Settings.from_env()).issue(sub, wanted, ttl))
+    issuer = _issuer(Settings.from_env())
+    overrides: dict[str, str | int] = {}
+    for item in claims:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--claim")
+        overrides[name.strip()] = int(value) if value.lstrip("-").isdigit() else value
+    click.echo(issuer.issue(sub, wanted, ttl, claims=overrides) if overrides else issuer.issue(sub, wanted, ttl))
 
 
 @main.command()

@@ -10,7 +10,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,18 +99,26 @@ class DevIssuer:
             raise KeyFileError(f"{folder}: cannot write the previous keys ({exc.strerror})") from exc
         return gone
 
-    def issue(self, sub: str, roles: Sequence[str] = ("member",), ttl: int = 900, now: int | None = None) -> str:
-        """A signed token for ``sub`` with ``roles``, valid for ``ttl`` seconds."""
+    def issue(
+        self,
+        sub: str,
+        roles: Sequence[str] = ("member",),
+        ttl: int = 900,
+        now: int | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A signed token for ``sub`` with ``roles``, valid for ``ttl`` seconds; ``claims`` override any claim."""
         issued = int(time.time()) if now is None else now
-        claims = {
+        payload = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": sub,
             "iat": issued,
             "exp": issued + ttl,
             "roles": list(roles),
+            **(claims or {}),
         }
-        return sign({"alg": ALGORITHM, "typ": "JWT", "kid": self.kid}, claims, self.key)
+        return sign({"alg": ALGORITHM, "typ": "JWT", "kid": self.kid}, payload, self.key)
 
 
 def _new_key() -> OKPKey:
