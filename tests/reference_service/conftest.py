@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from feedchat import capture
 from feedchat.app import create_app
 from feedchat.issuer import DevIssuer
 from feedchat.ratelimit import POLICIES
@@ -33,6 +35,24 @@ class CheckedClient(TestClient):
         violations = self.contract.violations(response)
         assert not violations, "\n".join(violations)
         return response
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mongo_capture() -> Iterator[None]:
+    """With FEEDCHAT_MONGO_CAPTURE=FILE, record every query the service runs and write FILE at the end.
+
+    Audit the file with: handbook check mongo --capture FILE
+    """
+    target = os.environ.get(capture.ENV_VAR)
+    if not target:
+        yield
+        return
+    recording = capture.start()
+    try:
+        yield
+    finally:
+        capture.stop()
+        recording.write(Path(target))
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,11 @@
-"""``handbook check mongo``: a static audit of a service's MongoDB collections, indexes and queries.
+"""``handbook check mongo``: an audit of a service's MongoDB collections, indexes and queries.
 
-The input is a manifest (see ``MANIFEST.md`` in this package) describing each collection's size,
+The input is a manifest (format: ``docs/data/manifest.md``) describing each collection's size,
 validator, indexes, arrays, query shapes and pipelines; :func:`checks.engines.mongo.audit.audit`
 judges it the way MongoDB's query planner would and returns findings tagged with DATA rules.
+With ``--uri`` the manifest is compared with a running deployment (:mod:`checks.engines.mongo.live`);
+with ``--capture`` a record of executed operations is checked against it
+(:mod:`checks.engines.mongo.capture`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from pydantic import Field
 from checks.config import Config
 from checks.engines import Engine, EngineSettings
 from checks.engines.mongo.audit import ENGINE_NAME, Limits, audit, load_checks
+from checks.engines.mongo.capture import KEY as CAPTURE_KEY
+from checks.engines.mongo.capture import capture_audit, load_capture, parse_capture
+from checks.engines.mongo.live import LIVE_CHECKS, Snapshot, Thresholds, live_audit
 from checks.engines.mongo.manifest import Manifest
-from checks.errors import UsageError
+from checks.errors import InputError, UsageError
 from checks.findings import Finding, Report
 from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
@@ -31,10 +37,17 @@ class MongoSettings(EngineSettings):
     large_collection: int = Field(10_000, ge=0, alias="large-collection")
     max_indexes: int = Field(10, ge=1, alias="max-indexes")
     max_limit: int = Field(1000, ge=1, alias="max-limit")
+    max_examined_ratio: float = Field(10.0, gt=0, alias="max-examined-ratio")
+    min_examined: int = Field(1000, ge=0, alias="min-examined")
+    min_stats_days: float = Field(7.0, ge=0, alias="min-stats-days")
 
     def limits(self) -> Limits:
         """The thresholds as the audit takes them."""
         return Limits(large_collection=self.large_collection, max_indexes=self.max_indexes, max_limit=self.max_limit)
+
+    def thresholds(self) -> Thresholds:
+        """The thresholds of live mode."""
+        return Thresholds(self.max_examined_ratio, self.min_examined, self.min_stats_days)
 
 
 class MongoEngine(Engine):
@@ -42,21 +55,60 @@ class MongoEngine(Engine):
 
     name = ENGINE_NAME
     title = "MongoDB index and query audit"
-    usage = "handbook check mongo [MANIFEST]"
+    usage = "handbook check mongo [MANIFEST] [--uri URI | --capture FILE]"
     settings_model = MongoSettings
 
     def keys(self) -> dict[str, Any]:
-        return dict(load_checks())
+        return {**load_checks(), **LIVE_CHECKS, CAPTURE_KEY: capture_audit}
 
     def check_example(self, rule: Rule, example: Example) -> list[Finding]:
-        manifest = Manifest.from_text(example.code, name=f"{rule.id}.{example.lang}")
-        return audit(manifest, default_registry().for_engine(self.name), only={rule.enforced.key or ""})
+        key = rule.enforced.key or ""
+        name = f"{rule.id}.{example.lang}"
+        if key in LIVE_CHECKS or key == CAPTURE_KEY:
+            manifest, rest = _split_example(example.code, name)
+            if key == CAPTURE_KEY:
+                return capture_audit(
+                    manifest, parse_capture(rest.get("captured", ""), name=name), rule, capture_name=name
+                )
+            return live_audit(manifest, Snapshot.from_data(rest.get("database"), name=name), {key: rule})
+        manifest = Manifest.from_text(example.code, name=name)
+        return audit(manifest, default_registry().for_engine(self.name), only={key})
+
+    def _rules(self, keys: set[str] | dict[str, Any]) -> dict[str, Rule]:
+        return {k: r for k, r in default_registry().for_engine(self.name).items() if k in keys}
 
     def run(self, path: Path, limits: Limits | None = None) -> Report:
         """Audit the manifest at ``path``."""
-        rules = default_registry().for_engine(self.name)
+        rules = self._rules(load_checks())
         report = Report(engines=[self.name], rules_checked=[r.id for r in rules.values()], inputs=[str(path)])
         report.findings.extend(audit(Manifest.load(path), rules, limits=limits))
+        return report
+
+    def run_live(self, path: Path, uri: str, database: str | None, thresholds: Thresholds | None = None) -> Report:
+        """Compare the manifest at ``path`` with the deployment at ``uri``."""
+        from checks.engines.mongo.server import connect, read_snapshot
+
+        manifest = Manifest.load(path)
+        db = connect(uri, database)
+        try:
+            snapshot = read_snapshot(db, manifest)
+        finally:
+            db.client.close()
+        rules = self._rules(LIVE_CHECKS)
+        report = Report(engines=[self.name], rules_checked=[r.id for r in rules.values()], inputs=[str(path)])
+        report.findings.extend(live_audit(manifest, snapshot, rules, thresholds=thresholds))
+        return report
+
+    def run_capture(self, path: Path, capture: Path) -> Report:
+        """Check that every operation recorded in ``capture`` is a declared, index-served shape of ``path``."""
+        manifest = Manifest.load(path)
+        executed = load_capture(capture)
+        rules = self._rules({CAPTURE_KEY})
+        report = Report(
+            engines=[self.name], rules_checked=[r.id for r in rules.values()], inputs=[str(path), str(capture)]
+        )
+        for rule in rules.values():
+            report.findings.extend(capture_audit(manifest, executed, rule, capture_name=str(capture)))
         return report
 
     def run_configured(self, config: Config) -> Report | None:
@@ -70,20 +122,50 @@ class MongoEngine(Engine):
 
         @click.command(name=self.name)
         @click.argument("manifest", required=False, type=click.Path(path_type=Path))
+        @click.option("--uri", help="Compare with the deployment at this MongoDB connection string (live mode).")
+        @click.option("--database", help="Database to read in live mode (default: the one in --uri).")
+        @click.option(
+            "--capture",
+            type=click.Path(path_type=Path),
+            help="Check that every operation recorded in this capture file is a declared, index-served shape.",
+        )
         @output_options
-        def mongo(manifest: Path | None, **kwargs: Any) -> None:
+        def mongo(
+            manifest: Path | None, uri: str | None, database: str | None, capture: Path | None, **kwargs: Any
+        ) -> None:
             """Audit a MongoDB usage manifest (default: [tool.handbook.mongo] manifest)."""
             opts = options_from(kwargs)
             config = config_for(opts)
             settings = config.engines.get(engine.name)
             limits = settings.limits() if settings is not None else None
+            if uri is not None and capture is not None:
+                raise UsageError("give --uri or --capture, not both")
+            if database is not None and uri is None:
+                raise UsageError("--database needs --uri")
             if manifest is None:
                 if settings is None:
                     raise UsageError("give a MANIFEST file, or configure [tool.handbook.mongo] manifest")
                 manifest = _relative(config.path(settings.manifest))
-            emit(engine.run(manifest, limits), opts, config, inputs=[manifest])
+            if uri is not None:
+                thresholds = settings.thresholds() if settings is not None else None
+                report = engine.run_live(manifest, uri, database, thresholds)
+            elif capture is not None:
+                report = engine.run_capture(manifest, capture)
+            else:
+                report = engine.run(manifest, limits)
+            emit(report, opts, config, inputs=[p for p in (manifest, capture) if p is not None])
 
         return mongo
+
+
+def _split_example(text: str, name: str) -> tuple[Manifest, dict[str, Any]]:
+    """A live or capture example: ``manifest:`` (a manifest) beside ``database:`` or ``captured:``."""
+    import yaml
+
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("manifest"), dict):
+        raise InputError(f"{name}: a live or capture example has a 'manifest' mapping")
+    return Manifest.from_text(yaml.safe_dump(data["manifest"], sort_keys=False), name=name), data
 
 
 def _relative(path: Path) -> Path:

@@ -237,7 +237,6 @@ def audit(
     """Run every check that has a rule (or only the keys in ``only``) and return located findings."""
     rules = default_registry().for_engine(ENGINE_NAME) if rules is None else rules
     ctx = Context(manifest, limits or Limits())
-    doc = manifest.doc
     active = [
         (key, func, rules[key]) for key, func in load_checks().items() if key in rules and (only is None or key in only)
     ]
@@ -251,23 +250,24 @@ def audit(
             if key not in MANIFEST_WIDE:
                 violations.extend((rule, v) for v in func(narrowed))
         view.forget_plans()
-    findings: list[Finding] = []
-    for rule, violation in violations:
-        pointer = jp.from_tokens(violation.where.tokens)
-        line, column = doc.locate(pointer) if doc is not None else (None, None)
-        findings.append(
-            Finding(
-                rule_id=rule.id,
-                severity=rule.severity,
-                message=violation.message,
-                location=Location(
-                    file=doc.path if doc is not None else None,
-                    line=line,
-                    column=column,
-                    logical=violation.where.logical,
-                ),
-                engine=ENGINE_NAME,
-                details={"pointer": pointer},
-            )
-        )
-    return findings
+    return [locate(manifest, rule, violation) for rule, violation in violations]
+
+
+def locate(manifest: Manifest, rule: Rule, violation: Violation) -> Finding:
+    """A finding of ``rule`` at the manifest node the violation names, with its line when known."""
+    doc = manifest.doc
+    pointer = jp.from_tokens(violation.where.tokens)
+    line, column = doc.locate(pointer) if doc is not None else (None, None)
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        message=violation.message,
+        location=Location(
+            file=doc.path if doc is not None else None,
+            line=line,
+            column=column,
+            logical=violation.where.logical,
+        ),
+        engine=ENGINE_NAME,
+        details={"pointer": pointer},
+    )
