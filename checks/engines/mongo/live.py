@@ -333,7 +333,8 @@ def explain_plan(manifest: Manifest, snapshot: Snapshot, thresholds: Thresholds)
                 yield Violation(f"{what} sorts in memory on the server (a blocking SORT stage)", where)
             examined = max(summary.docs_examined, summary.keys_examined)
             ratio = examined / max(summary.returned, 1)
-            if examined >= thresholds.min_examined and ratio > thresholds.max_examined_ratio:
+            grouped = "GROUP" in summary.stages  # returns aggregates, not the documents it reads
+            if not grouped and examined >= thresholds.min_examined and ratio > thresholds.max_examined_ratio:
                 yield Violation(
                     f"{what} examined {summary.keys_examined} keys and {summary.docs_examined} documents to return "
                     f"{summary.returned} ({ratio:.0f} per result): the index does not fit the filter",
