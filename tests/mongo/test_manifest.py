@@ -148,9 +148,9 @@ def test_sort_stage_needs_a_mapping() -> None:
 
 
 def test_the_documented_example_is_a_valid_manifest() -> None:
-    text = (Path(__file__).parents[2] / "checks" / "engines" / "mongo" / "MANIFEST.md").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "docs" / "data" / "manifest.md").read_text(encoding="utf-8")
     example = text.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    manifest = Manifest.from_text(example, name="MANIFEST.md")
+    manifest = Manifest.from_text(example, name="manifest.md")
     assert [c.name for c in manifest.collections] == ["posts"]
     rules = {f.rule_id for f in findings(example)}
     assert rules == {"DATA-120"}, "only the lookup into the undescribed users collection is reported"
