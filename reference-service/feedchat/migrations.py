@@ -61,7 +61,7 @@ REPORTED_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterS
 
 def existing_options(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The options of a ``listIndexes`` entry that decide behaviour (``unique: false`` is no option)."""
-    return {k: doc[k] for k in REPORTED_OPTIONS if doc.get(k) not in (None, False)}
+    return {k: doc[k] for k in REPORTED_OPTIONS if doc.get(k) is not None and doc.get(k) is not False}
 
 
 def plan(

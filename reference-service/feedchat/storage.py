@@ -150,19 +150,20 @@ class Shapes:
         filter_ = bind(shape.filter, params)
         update = bind(shape.update, params) if shape.update is not None else None
         sort = list(shape.sort)
+        projection = dict(shape.projection) if shape.projection is not None else None  # drivers may add _id to it
         coll = self.db[collection]
         self._record(collection, name, op=shape.op, filter=filter_, sort=sort, limit=limit, update=update)
         upsert = bool(shape.upsert_key)
         if shape.op == "find":
-            cursor = coll.find(filter_, shape.projection)
+            cursor = coll.find(filter_, projection)
             if sort:
                 cursor = cursor.sort(sort)
             return list(cursor.limit(limit))
         if shape.op == "findOne":
-            return coll.find_one(filter_, shape.projection, sort=sort or None)
+            return coll.find_one(filter_, projection, sort=sort or None)
         if shape.op == "findOneAndUpdate":
             return coll.find_one_and_update(
-                filter_, update, projection=shape.projection, upsert=upsert, return_document=ReturnDocument.AFTER
+                filter_, update, projection=projection, upsert=upsert, return_document=ReturnDocument.AFTER
             )
         if shape.op == "updateOne":
             return coll.update_one(filter_, update, upsert=upsert)

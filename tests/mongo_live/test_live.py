@@ -217,3 +217,10 @@ def test_reference_service_database_matches_its_manifest(cli) -> None:
         assert result.code == 0, result.out
     finally:
         store.db.client.drop_database(name)
+
+
+def test_a_ttl_of_zero_seconds_is_an_option() -> None:
+    from checks.engines.mongo.live import server_spec
+
+    doc = {"v": 2, "key": {"expires_at": 1.0}, "name": "expiry", "expireAfterSeconds": 0, "unique": False}
+    assert server_spec(doc) == ([("expires_at", 1)], {"expireAfterSeconds": 0})

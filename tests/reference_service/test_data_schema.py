@@ -93,3 +93,10 @@ def test_revoked_tokens_outbox_and_users() -> None:
     assert store.outbox_backlog() == {"post.created": 1, "room.created": 1}
     store.create_post("bob", "t", "b")
     assert store.get_user("bob")["id"] == "bob"
+
+
+def test_running_a_shape_leaves_its_declaration_unchanged() -> None:
+    """mongomock adds ``_id`` to a projection it is given; the declared one must not change."""
+    before = dict(COLLECTIONS["posts"].queries["feedFirst"].projection or {})
+    Shapes(mongomock.MongoClient()["x"]).query("posts", "feedFirst", limit=5)
+    assert COLLECTIONS["posts"].queries["feedFirst"].projection == before

@@ -132,7 +132,7 @@ def server_spec(doc: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], dict[str
     Of a collation only the fields the manifest can state are kept (the server fills in every default).
     """
     key = [(str(f), _direction(d)) for f, d in dict(doc.get("key") or {}).items()]
-    options = {k: doc[k] for k in OPTIONS if doc.get(k) not in (None, False)}
+    options = {k: doc[k] for k in OPTIONS if doc.get(k) is not None and doc.get(k) is not False}
     if "expireAfterSeconds" in options:
         options["expireAfterSeconds"] = int(options["expireAfterSeconds"])
     if "collation" in options:
