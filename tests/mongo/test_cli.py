@@ -17,6 +17,7 @@ def static_rules() -> set[str]:
     """IDs of the rules the static audit checks (live and capture rules need a server or a capture)."""
     return {r.id for key, r in default_registry().for_engine("mongo").items() if key in load_checks()}
 
+
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDCHAT = FIXTURES / "feedchat.yaml"
 PLANTED = FIXTURES / "planted.yaml"
