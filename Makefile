@@ -49,8 +49,14 @@ run: install
 	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory site >/dev/null 2>&1 & \
 	wait
 
+# The reference service's tests record every MongoDB query they make; the audit then proves each one is declared
+# in the manifest and served by an index (DATA-128).
+MONGO_CAPTURE := .handbook-tmp/mongo-capture.jsonl
+
 test: install system-deps lint
-	$(BIN)/python -m pytest
+	@mkdir -p $(dir $(MONGO_CAPTURE)) && rm -f $(MONGO_CAPTURE)
+	FEEDCHAT_MONGO_CAPTURE=$(MONGO_CAPTURE) $(BIN)/python -m pytest
+	$(BIN)/handbook check mongo reference-service/mongo-manifest.yaml --capture $(MONGO_CAPTURE)
 
 lint: install
 	$(BIN)/ruff check .
