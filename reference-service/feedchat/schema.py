@@ -300,22 +300,35 @@ HIDDEN_POSTS = CollectionSpec(
     ),
 )
 
+KEY_SCOPE = {
+    "subject": Param("subject", "alice"),
+    "operation": Param("operation", "createPost"),
+    "key": Param("key", "k-1"),
+}
+"""An ``Idempotency-Key`` record is found by caller, operation and key: the ``unique_key`` index."""
+HELD_CLAIM = {**KEY_SCOPE, "claim": Param("claim", EXAMPLE_ID), "state": "pending"}
+"""A claim still held by the request that made it (``claim`` is that request's token)."""
+
 IDEMPOTENCY_KEYS = CollectionSpec(
     name="idempotency_keys",
     documents=500_000,
     expiring=True,
     schema=_schema(
-        ["_id", "subject", "operation", "key", "fingerprint", "status", "body", "location", "created_at"],
+        ["_id", "subject", "operation", "key", "fingerprint", "state", "claim", "lease_until", "created_at"],
         {
             "_id": ID,
             "subject": SUBJECT,
             "operation": {"bsonType": "string", "maxLength": 100},
             "key": {"bsonType": "string", "minLength": 1, "maxLength": 255},
             "fingerprint": {"bsonType": "string", "maxLength": 128},
+            "state": {"enum": ["pending", "done"]},
+            "claim": ID,
+            "lease_until": DATE,
             "status": {"bsonType": "int", "minimum": 100, "maximum": 599},
-            "body": {"bsonType": "object"},
-            "location": {"bsonType": "string"},
+            "headers": {"bsonType": "object"},
+            "body": {"bsonType": "string"},
             "created_at": DATE,
+            "completed_at": DATE,
         },
     ),
     indexes=(
@@ -325,12 +338,41 @@ IDEMPOTENCY_KEYS = CollectionSpec(
     queries={
         "recall": Query(
             "findOne",
-            {
-                "subject": Param("subject", "alice"),
-                "operation": Param("operation", "createPost"),
-                "key": Param("key", "k-1"),
+            KEY_SCOPE,
+            projection={
+                "fingerprint": 1,
+                "state": 1,
+                "claim": 1,
+                "lease_until": 1,
+                "status": 1,
+                "headers": 1,
+                "body": 1,
             },
-            projection={"fingerprint": 1, "status": 1, "body": 1, "location": 1},
+        ),
+        "complete": Query(
+            "updateOne",
+            HELD_CLAIM,
+            update={
+                "$set": {
+                    "state": "done",
+                    "status": Param("status", 201),
+                    "headers": Param("headers", {"location": "/v1/posts/" + EXAMPLE_ID}),
+                    "body": Param("body", '{"id":"' + EXAMPLE_ID + '"}'),
+                    "completed_at": Param("at", EXAMPLE_TIME),
+                }
+            },
+        ),
+        "release": Query("deleteOne", HELD_CLAIM),
+        "takeOver": Query(
+            "findOneAndUpdate",
+            {
+                **KEY_SCOPE,
+                "state": "pending",
+                "fingerprint": Param("fingerprint", "3f2a"),
+                "lease_until": {"$lt": Param("at", EXAMPLE_TIME)},
+            },
+            update={"$set": {"claim": Param("claim", EXAMPLE_ID), "lease_until": Param("lease_until", EXAMPLE_TIME)}},
+            projection={"claim": 1},
         ),
     },
 )

@@ -12,16 +12,19 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import mongomock
 import pymongo
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from feedchat import capture, migrations
 from feedchat.schema import COLLECTIONS, Param
@@ -29,7 +32,12 @@ from feedchat.schema import COLLECTIONS, Param
 log = logging.getLogger("feedchat")
 
 EMBEDDED_NOTICE = "embedded mongomock store, data is in memory"
+NO_TRANSACTIONS_NOTICE = (
+    "no multi-document transactions on this store: a post and its outbox event are written one after the "
+    "other, so a crash between the two writes loses the event"
+)
 MAX_CURSOR_LENGTH = 512
+T = TypeVar("T")
 
 
 class InvalidCursor(ValueError):
@@ -50,12 +58,39 @@ class Page:
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A create response kept for an ``Idempotency-Key``."""
+    """A create response kept for an ``Idempotency-Key``: status, headers and the exact body text."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What an ``Idempotency-Key`` record says: whose claim it is, and the response once the create is done."""
 
     fingerprint: str
-    status: int
-    body: dict[str, Any]
-    location: str
+    state: str
+    """``pending`` while the claiming request runs, ``done`` once its response is kept."""
+    claim: str
+    lease_until: datetime
+    response: StoredResponse | None
+
+
+def transactions_from_hello(hello: Mapping[str, Any]) -> bool:
+    """Whether a server whose ``hello`` reply is ``hello`` runs multi-document transactions.
+
+    Replica set members report ``setName`` and ``mongos`` reports ``msg: isdbgrid``; a standalone
+    ``mongod`` reports neither and refuses transactions.
+    """
+    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+
+
+def supports_transactions(db: Database[Any]) -> bool:
+    """False for the embedded mongomock store; for a server, what its ``hello`` reply says."""
+    if isinstance(db.client, mongomock.MongoClient):
+        return False
+    return transactions_from_hello(db.client.admin.command("hello"))
 
 
 def now() -> datetime:
@@ -133,12 +168,13 @@ class Shapes:
         self.db = db
         self.recorder = recorder
 
-    def query(self, collection: str, name: str, **params: Any) -> Any:
-        """Run query shape ``collection.name`` with ``params``; what it returns depends on its ``op``.
+    def query(self, collection: str, name: str, *, session: ClientSession | None = None, **params: Any) -> Any:
+        """Run query shape ``collection.name`` with ``params`` (inside ``session``'s transaction when given).
 
-        ``find`` → list of documents (``limit`` is a parameter, at most the declared one); ``findOne`` and
-        ``findOneAndUpdate`` → a document or ``None``; ``updateOne`` → the ``UpdateResult``;
-        ``deleteOne``/``deleteMany`` → the number of deleted documents.
+        What it returns depends on the shape's ``op``: ``find`` → list of documents (``limit`` is a
+        parameter, at most the declared one); ``findOne`` and ``findOneAndUpdate`` → a document or
+        ``None``; ``updateOne`` → the ``UpdateResult``; ``deleteOne``/``deleteMany`` → the number of
+        deleted documents.
         """
         spec = COLLECTIONS.get(collection)
         shape = spec.queries.get(name) if spec else None
@@ -154,23 +190,25 @@ class Shapes:
         coll = self.db[collection]
         self._record(collection, name, op=shape.op, filter=filter_, sort=sort, limit=limit, update=update)
         upsert = bool(shape.upsert_key)
+        # mongomock refuses a session argument even when it is None; pass one only inside a transaction.
+        extra: dict[str, Any] = {"session": session} if session is not None else {}
         if shape.op == "find":
-            cursor = coll.find(filter_, projection)
+            cursor = coll.find(filter_, projection, **extra)
             if sort:
                 cursor = cursor.sort(sort)
             return list(cursor.limit(limit))
         if shape.op == "findOne":
-            return coll.find_one(filter_, projection, sort=sort or None)
+            return coll.find_one(filter_, projection, sort=sort or None, **extra)
         if shape.op == "findOneAndUpdate":
             return coll.find_one_and_update(
-                filter_, update, projection=projection, upsert=upsert, return_document=ReturnDocument.AFTER
+                filter_, update, projection=projection, upsert=upsert, return_document=ReturnDocument.AFTER, **extra
             )
         if shape.op == "updateOne":
-            return coll.update_one(filter_, update, upsert=upsert)
+            return coll.update_one(filter_, update, upsert=upsert, **extra)
         if shape.op == "deleteOne":
-            return coll.delete_one(filter_).deleted_count
+            return coll.delete_one(filter_, **extra).deleted_count
         if shape.op == "deleteMany":
-            return coll.delete_many(filter_).deleted_count
+            return coll.delete_many(filter_, **extra).deleted_count
         raise UndeclaredShape(f"{collection}.queries.{name}: operation {shape.op!r} is not supported")
 
     def aggregate(self, collection: str, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -183,11 +221,14 @@ class Shapes:
         self._record(collection, name, op="aggregate", pipeline=stages)
         return list(self.db[collection].aggregate(stages))
 
-    def insert(self, collection: str, document: dict[str, Any]) -> None:
+    def insert(self, collection: str, document: dict[str, Any], *, session: ClientSession | None = None) -> None:
         """Insert one document into a declared collection (inserts have no query shape)."""
         if collection not in COLLECTIONS:
             raise UndeclaredShape(f"collection {collection!r} is not declared in feedchat.schema")
-        self.db[collection].insert_one(document)
+        if session is None:
+            self.db[collection].insert_one(document)
+        else:
+            self.db[collection].insert_one(document, session=session)
 
     def _record(self, collection: str, shape: str, **fields: Any) -> None:
         recorder = self.recorder or capture.recorder()
@@ -199,11 +240,24 @@ class Store:
     """Users, posts, comments, rooms, messages, idempotency records, revoked tokens and the outbox.
 
     Every read and write goes through :class:`Shapes`, so it runs a shape declared in :mod:`feedchat.schema`.
+    Writes that must happen together (a post and its outbox event) run in one multi-document transaction
+    when the server supports transactions (``transactions``); the embedded mongomock store has none.
     """
 
-    def __init__(self, db: Database[Any], *, embedded: bool = False, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database[Any],
+        *,
+        embedded: bool = False,
+        migrate: bool = True,
+        transactions: bool | None = None,
+    ) -> None:
+        """A store on ``db``; ``transactions=None`` asks the server (``hello``) whether it runs transactions."""
         self.db = db
         self.embedded = embedded
+        self.transactions = supports_transactions(db) if transactions is None else transactions
+        if not self.transactions:
+            log.warning(NO_TRANSACTIONS_NOTICE)
         self.shapes = Shapes(db)
         self.posts: Collection[Any] = db["posts"]
         self.comments: Collection[Any] = db["comments"]
@@ -214,12 +268,12 @@ class Store:
             migrations.apply(db)
 
     @classmethod
-    def connect(cls, uri: str | None, database: str) -> Store:
+    def connect(cls, uri: str | None, database: str, *, migrate: bool = True) -> Store:
         """A store on the server at ``uri``, or the embedded in-memory mongomock store when ``uri`` is ``None``."""
         if uri is None:
             log.warning("MONGODB_URI is not set: using the %s", EMBEDDED_NOTICE)
             client: Any = mongomock.MongoClient(tz_aware=True)
-            return cls(client[database], embedded=True)
+            return cls(client[database], embedded=True, migrate=migrate)
         client = pymongo.MongoClient(
             uri,
             tz_aware=True,
@@ -228,7 +282,20 @@ class Store:
             event_listeners=capture.listeners(),
         )
         log.info("using MongoDB database %r", database)
-        return cls(client[database])
+        return cls(client[database], migrate=migrate)
+
+    def atomically(self, work: Callable[[ClientSession | None], T]) -> T:
+        """Run ``work(session)`` in one transaction (majority write concern), retried on transient errors.
+
+        Without transactions (the embedded store) ``work(None)`` runs its writes one after the other: a
+        crash part-way leaves the first writes in place. :data:`NO_TRANSACTIONS_NOTICE` is logged at start-up.
+        """
+        if not self.transactions:
+            return work(None)
+        with self.db.client.start_session() as session:
+            return session.with_transaction(
+                work, read_concern=ReadConcern("majority"), write_concern=WriteConcern("majority")
+            )
 
     # -- paging -------------------------------------------------------------------------------------------
 
@@ -248,9 +315,9 @@ class Store:
 
     # -- users --------------------------------------------------------------------------------------------
 
-    def seen(self, subject: str) -> None:
+    def seen(self, subject: str, *, session: ClientSession | None = None) -> None:
         """Record that ``subject`` wrote something (first and last time seen)."""
-        self.shapes.query("users", "seen", subject=subject, at=now())
+        self.shapes.query("users", "seen", session=session, subject=subject, at=now())
 
     def get_user(self, subject: str) -> dict[str, Any] | None:
         """What the service knows about ``subject``, or ``None``."""
@@ -260,7 +327,11 @@ class Store:
     # -- posts --------------------------------------------------------------------------------------------
 
     def create_post(self, author: str, title: str, body: str) -> dict[str, Any]:
-        """Insert a post and return it."""
+        """Insert a post and its ``post.created`` outbox event together (see :meth:`atomically`); return the post.
+
+        On a replica set both writes and the author's last-seen time commit in one transaction; on the
+        embedded store they run in sequence, post first, so an event never announces a post that is not there.
+        """
         stamp = now()
         doc = {
             "_id": new_id(),
@@ -270,8 +341,14 @@ class Store:
             "created_at": stamp,
             "updated_at": stamp,
         }
-        self.shapes.insert("posts", doc)
-        self.seen(author)
+        announcement = {"post_id": doc["_id"], "author": author, "created_ts": stamp.timestamp()}
+
+        def write(session: ClientSession | None) -> None:
+            self.shapes.insert("posts", dict(doc), session=session)
+            self.add_event("post.created", announcement, session=session)
+            self.seen(author, session=session)
+
+        self.atomically(write)
         return _public(doc)
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
@@ -372,15 +449,15 @@ class Store:
 
     # -- idempotency keys ---------------------------------------------------------------------------------
 
-    def find_response(self, subject: str, operation: str, key: str) -> StoredResponse | None:
-        """The response kept for this caller, operation and key, if any."""
-        doc = self.shapes.query("idempotency_keys", "recall", subject=subject, operation=operation, key=key)
-        if doc is None:
-            return None
-        return StoredResponse(doc["fingerprint"], doc["status"], doc["body"], doc["location"])
+    def claim_key(self, subject: str, operation: str, key: str, fingerprint: str, lease: timedelta) -> str | None:
+        """Claim an ``Idempotency-Key`` by inserting a pending record; the claim's token, or ``None`` if taken.
 
-    def keep_response(self, subject: str, operation: str, key: str, response: StoredResponse) -> StoredResponse:
-        """Keep ``response`` for the key; if another request kept one first, return that one."""
+        The unique ``(subject, operation, key)`` index makes the insert the one atomic decision: of any
+        number of concurrent requests, at most one inserts. ``lease`` bounds how long the claim blocks
+        others if its request dies without completing or releasing it.
+        """
+        token = new_id()
+        stamp = now()
         try:
             self.shapes.insert(
                 "idempotency_keys",
@@ -389,18 +466,69 @@ class Store:
                     "subject": subject,
                     "operation": operation,
                     "key": key,
-                    "fingerprint": response.fingerprint,
-                    "status": response.status,
-                    "body": response.body,
-                    "location": response.location,
-                    "created_at": now(),
+                    "fingerprint": fingerprint,
+                    "state": "pending",
+                    "claim": token,
+                    "lease_until": stamp + lease,
+                    "created_at": stamp,
                 },
             )
         except DuplicateKeyError:
-            kept = self.find_response(subject, operation, key)
-            if kept is not None:
-                return kept
-        return response
+            return None
+        return token
+
+    def key_record(self, subject: str, operation: str, key: str) -> KeyRecord | None:
+        """The record of this caller's key for ``operation``, or ``None``."""
+        doc = self.shapes.query("idempotency_keys", "recall", subject=subject, operation=operation, key=key)
+        if doc is None:
+            return None
+        response = None
+        if doc.get("state") == "done":
+            response = StoredResponse(int(doc["status"]), dict(doc.get("headers") or {}), str(doc["body"]))
+        lease_until = doc["lease_until"]
+        if lease_until.tzinfo is None:
+            lease_until = lease_until.replace(tzinfo=UTC)
+        return KeyRecord(doc["fingerprint"], doc["state"], doc["claim"], lease_until, response)
+
+    def take_over_key(self, subject: str, operation: str, key: str, fingerprint: str, lease: timedelta) -> str | None:
+        """Take a pending claim whose lease ran out (its request died) for the same request; the new token or ``None``."""
+        token = new_id()
+        stamp = now()
+        doc = self.shapes.query(
+            "idempotency_keys",
+            "takeOver",
+            subject=subject,
+            operation=operation,
+            key=key,
+            fingerprint=fingerprint,
+            at=stamp,
+            claim=token,
+            lease_until=stamp + lease,
+        )
+        return token if doc is not None and doc.get("claim") == token else None
+
+    def complete_key(self, subject: str, operation: str, key: str, claim: str, response: StoredResponse) -> bool:
+        """Keep ``response`` for the key claimed with token ``claim``; ``False`` when the claim was lost."""
+        result = self.shapes.query(
+            "idempotency_keys",
+            "complete",
+            subject=subject,
+            operation=operation,
+            key=key,
+            claim=claim,
+            status=response.status,
+            headers=dict(response.headers),
+            body=response.body,
+            at=now(),
+        )
+        return bool(result.modified_count == 1)
+
+    def release_key(self, subject: str, operation: str, key: str, claim: str) -> bool:
+        """Drop the pending claim ``claim`` (its create failed) so a retry can claim the key again."""
+        return bool(
+            self.shapes.query("idempotency_keys", "release", subject=subject, operation=operation, key=key, claim=claim)
+            == 1
+        )
 
     # -- revoked tokens -----------------------------------------------------------------------------------
 
@@ -414,11 +542,17 @@ class Store:
 
     # -- outbox -------------------------------------------------------------------------------------------
 
-    def add_event(self, topic: str, payload: dict[str, Any]) -> str:
-        """Append an unpublished event to the outbox and return its ID (IDs grow with time)."""
+    def add_event(self, topic: str, payload: dict[str, Any], *, session: ClientSession | None = None) -> str:
+        """Append an unpublished event to the outbox (in ``session``'s transaction) and return its ID.
+
+        IDs grow with time within one process; the relay publishes in ID order, so an event committed
+        late by a slow transaction can follow a newer one. Consumers dedupe by ID and must not need order.
+        """
         event_id = new_id()
         self.shapes.insert(
-            "outbox", {"_id": event_id, "topic": topic, "payload": payload, "created_at": now(), "published": False}
+            "outbox",
+            {"_id": event_id, "topic": topic, "payload": payload, "created_at": now(), "published": False},
+            session=session,
         )
         return event_id
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import mongomock
 import pytest
 from feedchat import capture
 from feedchat.settings import SERVICE_ROOT
-from feedchat.storage import Store
+from feedchat.storage import Store, StoredResponse
 from pymongo.monitoring import CommandStartedEvent
 
 MANIFEST = SERVICE_ROOT / "mongo-manifest.yaml"
@@ -51,7 +51,14 @@ def workload(store: Store) -> None:
         store.create_message(room["id"], "alice", f"m{n}")
     log = store.list_messages(room["id"], 2, None)
     store.list_messages(room["id"], 2, log.next_cursor)
-    store.find_response("alice", "createPost", "k1")
+    lease = timedelta(seconds=30)
+    token = store.claim_key("alice", "createPost", "k1", "fp", lease)
+    assert token is not None and store.claim_key("alice", "createPost", "k1", "fp", lease) is None
+    store.key_record("alice", "createPost", "k1")
+    store.take_over_key("alice", "createPost", "k1", "fp", lease)
+    store.complete_key("alice", "createPost", "k1", token, StoredResponse(201, {}, "{}"))
+    second = store.claim_key("alice", "createPost", "k2", "fp", lease)
+    assert second is not None and store.release_key("alice", "createPost", "k2", second)
     store.get_user("alice")
     store.revoke_token("jti-1", "alice", datetime(2030, 1, 1, tzinfo=UTC))
     store.is_revoked("jti-1")

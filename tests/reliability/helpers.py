@@ -11,11 +11,12 @@ import mongomock
 import redis
 from feedchat.reliability.fanout import followers_key, notifications_key
 from feedchat.reliability.outbox import Outbox
+from feedchat.storage import Store
 
 
 def outbox() -> Outbox:
-    """An outbox on a fresh embedded mongomock database."""
-    return Outbox(mongomock.MongoClient(tz_aware=True)["feedchat"])
+    """The outbox of a store on a fresh embedded mongomock database."""
+    return Outbox(Store(mongomock.MongoClient(tz_aware=True)["feedchat"], embedded=True))
 
 
 def add_posts(box: Outbox, author: str, count: int, *, event_type: str = "post.created", start: int = 0) -> list[str]:

@@ -9,6 +9,7 @@ import socket
 import threading
 
 import click
+import pymongo.errors
 import redis
 
 from feedchat.reliability import dlq as dead
@@ -18,6 +19,7 @@ from feedchat.reliability.relay import Relay
 from feedchat.reliability.retry import RetryPolicy
 from feedchat.reliability.streams import StreamSettings, connect
 from feedchat.reliability.workers import Worker
+from feedchat.storage import Store
 
 
 def _stop_on_signals() -> threading.Event:
@@ -63,17 +65,19 @@ def worker(name: str) -> None:
 @click.command()
 def relay() -> None:
     """Publish the outbox of the MongoDB at MONGODB_URI to the stream at REDIS_URL until SIGTERM."""
-    import pymongo
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     uri = os.environ.get("MONGODB_URI")
     if not uri:
         raise click.ClickException("set MONGODB_URI: the embedded mongomock outbox lives inside the API process only")
     settings = StreamSettings.from_env()
-    db = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, timeoutMS=10_000)[
-        os.environ.get("FEEDCHAT_DATABASE", "feedchat")
-    ]
-    Relay(Outbox(db), _remote(settings)).run(_stop_on_signals())
+    client = _remote(settings)
+    try:
+        store = Store.connect(uri, os.environ.get("FEEDCHAT_DATABASE", "feedchat"), migrate=False)
+    except pymongo.errors.PyMongoError as exc:
+        raise click.ClickException(f"mongodb: {exc}") from exc
+    publisher = Relay(Outbox(store), client)
+    publisher.run(_stop_on_signals())
+    click.echo(f"relay stopped: published={publisher.published}")
 
 
 @click.group(name="dlq")

@@ -28,11 +28,11 @@ class OutboxSource(Protocol):
 
 
 def stream_fields(event: dict[str, Any]) -> dict[str, str]:
-    """The stream entry of an outbox event: ``event_id``, ``type``, ``payload`` (JSON) and ``created_at``."""
+    """The stream entry of an outbox event: ``event_id``, ``type`` (the topic), ``payload`` (JSON), ``created_at``."""
     created = event.get("created_at")
     return {
-        "event_id": str(event["_id"]),
-        "type": str(event["type"]),
+        "event_id": str(event["id"]),
+        "type": str(event["topic"]),
         "payload": json.dumps(event["payload"], sort_keys=True, default=str),
         "created_at": created.isoformat() if created is not None else "",
     }
@@ -62,7 +62,7 @@ class Relay:
         count = 0
         for event in self.outbox.pending(self.batch):
             self.client.xadd(self.stream, stream_fields(event))
-            self.outbox.mark_published(str(event["_id"]))
+            self.outbox.mark_published(str(event["id"]))
             count += 1
         self.published += count
         return count

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from feedchat.auth import Principal
 from feedchat.problems import ProblemError
 from feedchat.storage import InvalidCursor, Page, Store, StoredResponse
+
+log = logging.getLogger("feedchat")
 
 Limit = Annotated[int, Query(ge=1, le=100, description="The largest number of items to return in one page.")]
 Cursor = Annotated[
@@ -70,34 +75,105 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, f"No {what} with this ID.")
 
 
+KEY_LEASE = timedelta(seconds=30)
+"""How long a claimed ``Idempotency-Key`` blocks other requests if its request dies without finishing."""
+IN_FLIGHT_WAIT_SECONDS = 5.0
+"""How long a repeat waits for the request holding the key before answering 409 "in progress"."""
+POLL_SECONDS = 0.02
+
+
+def fingerprint_of(request: Request, payload: BaseModel) -> str:
+    """SHA-256 of the method, path and canonical JSON body: what "the same request" means for a key."""
+    canonical = json.dumps(
+        {"method": request.method, "path": request.url.path, "body": payload.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def create_once(
     request: Request,
     principal: Principal,
     key: str | None,
     payload: BaseModel,
     make: Callable[[], tuple[BaseModel, str | None]],
-) -> JSONResponse:
-    """Answer a create with 201, honouring an ``Idempotency-Key``: a repeat replays, a changed body is a 409."""
+) -> Response:
+    """Answer a create with 201, honouring an ``Idempotency-Key`` (insert-first, see :func:`_claim`).
+
+    The first request with a key claims it, creates, and keeps its status, headers and body; a repeat
+    of the same request replays them byte for byte; a repeat with another body is a 409. A create that
+    fails releases the claim so that a retry can try again.
+    """
+    if key is None:
+        return _created(*make())
     store = store_of(request)
     operation = request.scope["route"].name
-    fingerprint = hashlib.sha256(
-        json.dumps({"path": request.url.path, "body": payload.model_dump(mode="json")}, sort_keys=True).encode()
-    ).hexdigest()
-    if key is not None:
-        kept = store.find_response(principal.sub, operation, key)
-        if kept is not None:
-            if kept.fingerprint != fingerprint:
+    fingerprint = fingerprint_of(request, payload)
+    claimed = _claim(store, principal.sub, operation, key, fingerprint)
+    if isinstance(claimed, Response):
+        return claimed
+    try:
+        response = _created(*make())
+    except BaseException:
+        try:
+            store.release_key(principal.sub, operation, key, claimed)
+        except Exception:  # the create's own error matters more; the lease frees the key later
+            log.exception("could not release the Idempotency-Key claim of %s/%s", operation, key)
+        raise
+    kept = StoredResponse(response.status_code, _replayed_headers(response), bytes(response.body).decode())
+    if not store.complete_key(principal.sub, operation, key, claimed, kept):
+        log.warning("Idempotency-Key claim of %s/%s was lost before its response was kept", operation, key)
+    return response
+
+
+def _claim(store: Store, subject: str, operation: str, key: str, fingerprint: str) -> str | Response:
+    """Claim the key (its token), or the replay of the response kept for it; 409 problems otherwise.
+
+    The insert of a pending record is the atomic step. When it fails, the record decides: another
+    fingerprint is a 409; a completed record is replayed; a pending one is polled until it completes,
+    for at most :data:`IN_FLIGHT_WAIT_SECONDS`, then 409. A pending record whose lease ran out belongs to
+    a request that died: the same request takes it over.
+    """
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while True:
+        token = store.claim_key(subject, operation, key, fingerprint, KEY_LEASE)
+        if token is not None:
+            return token
+        record = store.key_record(subject, operation, key)
+        if record is not None:
+            if record.fingerprint != fingerprint:
                 raise ProblemError(409, "This Idempotency-Key was used with a different request.")
-            return _created(kept.body, kept.location)
-    model, location = make()
-    body = model.model_dump(mode="json")
-    if key is not None:
-        kept = store.keep_response(
-            principal.sub, operation, key, StoredResponse(fingerprint, 201, body, location or "")
-        )
-        body, location = kept.body, kept.location or None
-    return _created(body, location)
+            if record.response is not None:
+                return _replay(record.response)
+            if record.lease_until <= datetime.now(UTC):
+                token = store.take_over_key(subject, operation, key, fingerprint, KEY_LEASE)
+                if token is not None:
+                    return token
+        # No record (its claim was just released) or still pending: look again shortly.
+        if time.monotonic() >= deadline:
+            raise ProblemError(
+                409,
+                "A request with this Idempotency-Key is still in progress; retry it later.",
+                headers={"Retry-After": "1"},
+            )
+        time.sleep(POLL_SECONDS)
 
 
-def _created(body: dict[str, Any], location: str | None) -> JSONResponse:
-    return JSONResponse(body, status_code=201, headers={"Location": location} if location else None)
+REPLAYED_HEADERS = ("content-type", "location")
+"""The headers a replay repeats; others (rate limits, dates) describe the replay itself."""
+
+
+def _replayed_headers(response: Response) -> dict[str, str]:
+    return {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+
+
+def _replay(kept: StoredResponse) -> Response:
+    return Response(content=kept.body.encode(), status_code=kept.status, headers=kept.headers)
+
+
+def _created(model: BaseModel, location: str | None) -> JSONResponse:
+    return JSONResponse(
+        model.model_dump(mode="json"), status_code=201, headers={"Location": location} if location else None
+    )
