@@ -284,11 +284,6 @@ def test_code_scan_finds_nothing_in_the_reference_service() -> None:
     assert [f.message for f in CODE.run([Path("reference-service")]).findings] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/service auth.py compares exp by hand instead of a JWTClaimsRegistry (SEC-103); "
-    "remove this marker when the template is fixed",
-)
 def test_code_scan_finds_nothing_in_a_generated_service(tmp_path: Path) -> None:
     render("service", "orders-service", tmp_path / "orders-service")
     assert [f.message for f in CODE.run([tmp_path / "orders-service"]).findings] == []

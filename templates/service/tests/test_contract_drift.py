@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 
 import pytest
@@ -32,6 +34,10 @@ def token(key: OKPKey, sub: str = "alice", **claims: object) -> str:
     return jwt.encode({"alg": "Ed25519", "kid": "test"}, body, key, algorithms=["Ed25519"])
 
 
+def b64(part: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+
+
 def test_routes_equal_the_contract(client: TestClient) -> None:
     contract = load_contract()
     declared = {
@@ -55,6 +61,20 @@ def test_create_requires_a_valid_token(client: TestClient, signing_key: OKPKey) 
     forged = client.post("/v1/items", json={"name": "x"}, headers={"Authorization": f"Bearer {token(other)}"})
     assert forged.status_code == 401
     assert forged.headers["content-type"] == "application/problem+json"
+    now = int(time.time())
+    for bad in (
+        token(signing_key, exp=now - 3600, iat=now - 7200),
+        token(signing_key, aud="another-api"),
+        token(signing_key, iss="https://elsewhere.test"),
+        token(signing_key, nbf=now + 3600),
+        token(signing_key, roles="admin"),
+        token(signing_key, exp=None),
+    ):
+        refused = client.post("/v1/items", json={"name": "x"}, headers={"Authorization": f"Bearer {bad}"})
+        assert refused.status_code == 401 and refused.json()["detail"] == "the bearer token is not valid"
+    unsigned = ".".join(b64(part) for part in ({"alg": "none"}, {"sub": "alice"})) + "."
+    refused = client.post("/v1/items", json={"name": "x"}, headers={"Authorization": f"Bearer {unsigned}"})
+    assert refused.status_code == 401
     ok = client.post("/v1/items", json={"name": "first"}, headers={"Authorization": f"Bearer {token(signing_key)}"})
     assert ok.status_code == 201 and ok.json()["owner"] == "alice"
     assert client.get(f"/v1/items/{ok.json()['id']}").json()["name"] == "first"
