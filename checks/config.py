@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,46 @@ class _Top(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list)
 
 
+class EngineSections(Mapping[str, Any]):
+    """The ``[tool.handbook.<engine>]`` sections, each validated by its engine's model when first read.
+
+    Validating a section needs its engine's module, so a command imports (and checks) only the
+    sections it uses: ``handbook check openapi`` does not load the MongoDB engine to read its limits.
+    ``handbook check all`` reads every section. A section that does not validate raises
+    :class:`~checks.errors.ConfigError` at its line.
+    """
+
+    def __init__(self, raw: dict[str, Any], *, file: str | None = None, text: str = "") -> None:
+        self._raw = raw
+        self._file = file
+        self._text = text
+        self._valid: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._valid:
+            from checks.engines import get_engine
+
+            value = self._raw[name]
+            try:
+                self._valid[name] = get_engine(name).settings_model.model_validate(value)
+            except ValidationError as exc:
+                raise ConfigError(
+                    _explain(f"tool.handbook.{name}", exc),
+                    file=self._file,
+                    line=_line_of(self._text, f"[tool.handbook.{name}]"),
+                ) from None
+        return self._valid[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+
 @dataclass
 class Config:
     """Configuration of one repository, as read from its ``pyproject.toml``."""
@@ -61,7 +102,7 @@ class Config:
     docs_url: str = DEFAULT_DOCS_URL
     fail_on: FailOn = "error"
     waivers: list[Waiver] = field(default_factory=list)
-    engines: dict[str, Any] = field(default_factory=dict)
+    engines: Mapping[str, Any] = field(default_factory=dict)
     waiver_lines: list[int] = field(default_factory=list)
 
     def path(self, relative: str) -> Path:
@@ -89,7 +130,7 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_config(path: Path | None = None, *, start: Path | None = None) -> Config:
     """Read ``[tool.handbook]``; without one, defaults rooted at ``start`` (or the cwd)."""
-    from checks.engines import all_engines
+    from checks.engines import engine_names
 
     if path is None:
         path = find_pyproject((start or Path.cwd()).resolve())
@@ -112,9 +153,8 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         top = _Top.model_validate(table)
     except ValidationError as exc:
         raise ConfigError(_explain("tool.handbook", exc), file=shown, line=_line_of(text, "[tool.handbook]")) from None
-    engines = all_engines()
-    settings: dict[str, Any] = {}
-    for name, value in (top.model_extra or {}).items():
+    engines = engine_names()
+    for name in top.model_extra or {}:
         if name not in engines:
             known = ", ".join(["docs-url", "fail-on", "waivers", *engines])
             raise ConfigError(
@@ -122,12 +162,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
                 file=shown,
                 line=_line_of(text, name),
             )
-        try:
-            settings[name] = engines[name].settings_model.model_validate(value)
-        except ValidationError as exc:
-            raise ConfigError(
-                _explain(f"tool.handbook.{name}", exc), file=shown, line=_line_of(text, f"[tool.handbook.{name}]")
-            ) from None
+    settings = EngineSections(dict(top.model_extra or {}), file=shown, text=text)
     return Config(
         root=path.parent.resolve(),
         file=shown,

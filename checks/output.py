@@ -76,8 +76,17 @@ def options_from(kwargs: dict[str, Any]) -> OutputOptions:
 
 
 def config_for(opts: OutputOptions) -> Config:
-    """The configuration named by ``--config``, or the nearest one."""
-    return load_config(opts.config)
+    """The configuration named by ``--config``, or the nearest one.
+
+    The section of the engine whose command is running is validated here, even when the command
+    line makes it unused, so a broken section is reported by the command it belongs to.
+    """
+    config = load_config(opts.config)
+    ctx = click.get_current_context(silent=True)
+    name = ctx.command.name if ctx is not None else None
+    if name in config.engines:
+        config.engines[name]  # reading a section validates it
+    return config
 
 
 def emit(report: Report, opts: OutputOptions, config: Config, *, inputs: list[Path] | None = None) -> None:

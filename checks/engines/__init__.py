@@ -10,7 +10,8 @@ import importlib
 import inspect
 import pkgutil
 from abc import ABC, abstractmethod
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -72,32 +73,53 @@ class Engine(ABC):
         return f"{target.__module__}.{target.__qualname__}"
 
 
-@lru_cache(maxsize=1)
+def engine_names() -> list[str]:
+    """Names of every engine, read from the module names under ``checks.engines`` without importing them.
+
+    Each module is named after the engine it defines, so a command can import only the engine it runs.
+    """
+    return sorted(info.name for info in pkgutil.iter_modules(__path__))
+
+
+@cache
+def get_engine(name: str) -> Engine:
+    """Import the module of one engine and return its ``ENGINE``; ``KeyError`` for an unknown name."""
+    if name not in engine_names():
+        raise KeyError(name)
+    module = importlib.import_module(f"{__name__}.{name}")
+    engine = getattr(module, "ENGINE", None)
+    if not isinstance(engine, Engine):
+        raise RegistryError(f"checks/engines/{name}: the module defines no ENGINE")
+    if engine.name != name:
+        raise RegistryError(f"checks/engines/{name}: ENGINE is named {engine.name!r}, not after its module")
+    return engine
+
+
+@cache
 def all_engines() -> dict[str, Engine]:
-    """Every engine module under ``checks.engines``, by name."""
-    found: dict[str, Engine] = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        engine = getattr(module, "ENGINE", None)
-        if isinstance(engine, Engine):
-            found[engine.name] = engine
-    return dict(sorted(found.items()))
+    """Every engine module under ``checks.engines``, by name (imports them all)."""
+    return {name: get_engine(name) for name in engine_names()}
 
 
-def validate_enforcement(registry: Registry) -> None:
-    """Every rule names a known engine and key, and every key has exactly one rule."""
-    engines = all_engines()
+def validate_enforcement(registry: Registry, engines: Iterable[str] | None = None) -> None:
+    """Every rule names a known engine and key, and every key has exactly one rule.
+
+    Engine names are checked for every rule; keys only for ``engines`` (default: all of them),
+    since knowing an engine's keys means importing it.
+    """
+    names = set(engine_names())
+    checked = {name: get_engine(name) for name in (names if engines is None else engines)}
     for rule in registry:
         spec = rule.enforced
         if spec.is_review:
             continue
-        engine = engines.get(spec.engine)
         shown = registry.source_of(rule.id)
-        if engine is None:
+        if spec.engine not in names:
             raise RegistryError(f"enforced.engine: unknown engine {spec.engine!r}", file=shown)
-        if spec.key not in engine.keys():  # noqa: SIM118 - keys() is the engine's method
+        engine = checked.get(spec.engine)
+        if engine is not None and spec.key not in engine.keys():  # noqa: SIM118 - keys() is the engine's method
             raise RegistryError(f"enforced.key: engine {spec.engine!r} has no check {spec.key!r}", file=shown)
-    for engine in engines.values():
+    for engine in checked.values():
         covered = registry.for_engine(engine.name)
         for key in engine.keys():  # noqa: SIM118
             if key not in covered:

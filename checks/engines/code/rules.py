@@ -65,7 +65,7 @@ def load_checks(folder: Path | None = None) -> dict[str, SemgrepCheck]:
 
 def _read(path: Path, rule_id: str, key: str) -> SemgrepCheck:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         raise RegistryError(f"invalid YAML: {exc}", file=str(path)) from None
     rules = data.get("rules") if isinstance(data, dict) else None

@@ -75,7 +75,7 @@ class ContractEngine(Engine):
 
     def check_example(self, rule: Rule, example: Example) -> list[Finding]:
         """Judge the exchanges an example records (``contract`` and ``exchanges`` in one YAML mapping)."""
-        data = yaml.safe_load(example.code)
+        data = yaml.load(example.code, Loader=yaml.CSafeLoader)
         if not isinstance(data, dict) or not isinstance(data.get("contract"), dict):
             raise InputError(f"{rule.id}: a contract example is a mapping with 'contract' and 'exchanges'")
         doc = Document.from_text(yaml.safe_dump(data["contract"], sort_keys=False), name=f"{rule.id}.yaml")

@@ -162,7 +162,7 @@ def _split_example(text: str, name: str) -> tuple[Manifest, dict[str, Any]]:
     """A live or capture example: ``manifest:`` (a manifest) beside ``database:`` or ``captured:``."""
     import yaml
 
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=yaml.CSafeLoader)
     if not isinstance(data, dict) or not isinstance(data.get("manifest"), dict):
         raise InputError(f"{name}: a live or capture example has a 'manifest' mapping")
     return Manifest.from_text(yaml.safe_dump(data["manifest"], sort_keys=False), name=name), data
