@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import gc
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
@@ -55,15 +56,33 @@ def read_text(path: Path, *, what: str = "file") -> str:
         raise InputError("not UTF-8 text", file=shown, line=line) from None
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large tree of objects without cycles is built.
+
+    Parsing a multi-megabyte document (or linting it) allocates hundreds of thousands of dicts, lists and
+    strings; every few thousand allocations the collector would walk the whole growing heap again, which
+    costs more than the parse itself. Those objects form no reference cycles, so nothing is lost by waiting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_text(text: str, *, name: str) -> Any:
     """Parse YAML or JSON text; raise :class:`InputError` with the line of a syntax error."""
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
+            with collector_paused():
+                return json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno) from None
-    with contextlib.suppress(Exception):  # ryaml's error type is private; PyYAML explains errors below
+    with contextlib.suppress(Exception), collector_paused():  # ryaml's error type is private; PyYAML explains below
         return ryaml.loads(text)
     try:
         return yaml.load(text, Loader=yaml.CSafeLoader)
@@ -132,7 +151,7 @@ class Document:
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
-            if _OTHER_SPLITS.search(self.text):
+            if _has_any(self.text, _OTHER_SPLITS):
                 self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
             else:  # str.splitlines breaks only at \n and \r\n here, and runs in C
                 self._line_starts = list(accumulate(map(len, self.text.splitlines(keepends=True)), initial=0))
@@ -216,6 +235,18 @@ _NEWLINE = re.compile("\n")
 _OTHER_SPLITS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # Line breaks other than \n and \r\n (YAML also counts these), and a BOM: the composer counts lines differently.
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def _has_any(text: str, pattern: re.Pattern[str]) -> bool:
+    """``pattern.search(text)`` for :data:`_OTHER_SPLITS` and :data:`_ODD_BREAKS`, without a regex pass over
+    a large text that has none of their characters (substring tests run in C at memory speed)."""
+    if "\r" in text and _LONE_CR.search(text):
+        return True
+    chars = "\x85\u2028\u2029\ufeff" if pattern is _ODD_BREAKS else "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    if text.isascii():
+        chars = "".join(c for c in chars if c.isascii())
+    return any(c in text for c in chars)
 
 
 def _looks_like_json(text: str) -> bool:
@@ -233,7 +264,7 @@ class _JsonIndex:
     """Offsets of keys and values in JSON text, indexed lazily per object or array."""
 
     def __init__(self, text: str) -> None:
-        if _ODD_BREAKS.search(text):
+        if _has_any(text, _ODD_BREAKS):
             raise _Unsupported
         self.text = text
         self.root = _JSON_WS.match(text).end()  # type: ignore[union-attr]
@@ -340,28 +371,19 @@ class _Region(NamedTuple):
 
 
 @cache
-def _member_re(column: int) -> re.Pattern[str]:
-    """A mapping key that starts a line at exactly ``column``."""
-    return re.compile(rf"\n {{{column}}}{_KEY}")
+def _map_scan_re(column: int) -> re.Pattern[str]:
+    """A mapping key that starts a line at exactly ``column``, or (group ``end``) the first content line
+    indented less, which ends the mapping; one pass finds both."""
+    ending = rf" {{0,{column - 1}}}[^ \t#\r\n]" if column else r"(?!)"  # a top-level mapping runs to the end
+    return re.compile(rf"\n(?: {{{column}}}{_KEY}|(?P<end>{ending}))")
 
 
 @cache
-def _entry_re(column: int) -> re.Pattern[str]:
-    """A sequence entry ``-`` that starts a line at exactly ``column``."""
-    return re.compile(rf"\n {{{column}}}-(?=[ \t\r\n]|\Z)")
-
-
-@cache
-def _map_end_re(column: int) -> re.Pattern[str]:
-    """The first content line indented less than ``column`` (it ends a mapping there)."""
-    return re.compile(rf"\n {{0,{column - 1}}}[^ \t#\r\n]")
-
-
-@cache
-def _seq_end_re(column: int) -> re.Pattern[str]:
-    """The first content line that ends a sequence of entries at ``column``."""
+def _seq_scan_re(column: int) -> re.Pattern[str]:
+    """A sequence entry ``-`` (group ``entry``) that starts a line at exactly ``column``, or (group ``end``)
+    the first content line that ends the sequence: indented less, or at ``column`` but not an entry."""
     less = rf" {{0,{column - 1}}}[^ \t#\r\n]|" if column else ""
-    return re.compile(rf"\n(?:{less} {{{column}}}(?!-(?:[ \t\r\n]|\Z))[^ \t#\r\n])")
+    return re.compile(rf"\n(?: {{{column}}}(?P<entry>-)(?=[ \t\r\n]|\Z)|(?P<end>{less} {{{column}}}[^ \t#\r\n]))")
 
 
 class _YamlIndex:
@@ -378,7 +400,7 @@ class _YamlIndex:
     """
 
     def __init__(self, text: str, data: Any) -> None:
-        if _ODD_BREAKS.search(text) or not isinstance(data, dict):
+        if _has_any(text, _ODD_BREAKS) or not isinstance(data, dict):
             raise _Unsupported
         self.text = text
         self.data = data
@@ -433,7 +455,7 @@ class _YamlIndex:
         if not isinstance(data, dict):
             raise _Unsupported
         by_text = {_data_key(k): v for k, v in data.items()}
-        matches = self._scan(start, _member_re(column), _map_end_re(column) if column else None, parent)
+        matches = self._scan(start, _map_scan_re(column), parent)
         members = {}
         for match in (first, *matches):
             key = _key_text(match.group("key"))
@@ -453,26 +475,29 @@ class _YamlIndex:
             return items
         if not isinstance(data, list):
             raise _Unsupported
-        items = [start, *(m.end() - 1 for m in self._scan(start, _entry_re(column), _seq_end_re(column), parent))]
+        items = [start, *(m.start("entry") for m in self._scan(start, _seq_scan_re(column), parent))]
         if len(items) != len(data):
             raise _Unsupported
         self._seqs[start] = items
         return items
 
-    def _scan(
-        self, start: int, member: re.Pattern[str], ending: re.Pattern[str] | None, parent: _Region
-    ) -> list[re.Match[str]]:
-        """Members (or entries) on the lines after the one at ``start``, and record the region they span."""
+    def _scan(self, start: int, pattern: re.Pattern[str], parent: _Region) -> list[re.Match[str]]:
+        """Members (or entries) on the lines after the one at ``start``, and record the region they span.
+
+        ``pattern`` matches a member or entry, or (group ``end``) the line that ends the node.
+        """
         text = self.text
+        end = len(text)
+        matches: list[re.Match[str]] = []
         line_end = text.find("\n", start)
-        if line_end < 0:
-            line_end = end = len(text)
-        else:
-            found = ending.search(text, line_end) if ending is not None else None
-            end = found.start() + 1 if found is not None else len(text)
+        if line_end >= 0:
+            for match in pattern.finditer(text, line_end):
+                if match.start("end") >= 0:
+                    end = match.start() + 1
+                    break
+                matches.append(match)
         if end != parent.end and end not in parent.lines:
             raise _Unsupported  # the line that ends this node is not where the parent goes on
-        matches = list(member.finditer(text, line_end, end))
         self._regions[start] = _Region(end, frozenset(m.start() + 1 for m in matches))
         return matches
 

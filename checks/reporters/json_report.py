@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
+from typing import Any
 
-from checks.findings import Report
+from checks.findings import Finding, Report
 from checks.reporters import RenderContext
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    """Report as a JSON document (stable key order)."""
+    """Report as a JSON document (stable key order), indented by two spaces.
+
+    The text is exactly ``json.dumps(payload, indent=2)``. Python 3.11 encodes indented JSON in pure
+    Python, which on a report of thousands of findings costs more than the lint, so the fixed shape of
+    a finding is written from a template and only its values go through the C string encoder.
+    """
     counts = report.counts()
-    payload = {
+    head = {
         "version": 1,
         "engines": report.engines,
         "inputs": report.inputs,
@@ -23,24 +30,54 @@ def render(report: Report, ctx: RenderContext) -> str:
             "failOn": ctx.fail_on,
             "failed": report.fails(ctx.fail_on),
         },
-        "findings": [
-            {
-                "ruleId": f.rule_id,
-                "level": ctx.registry.get(f.rule_id).level.value if f.rule_id in ctx.registry else None,
-                "severity": f.severity.value,
-                "engine": f.engine,
-                "message": f.message,
-                "location": {
-                    "file": f.location.file,
-                    "line": f.location.line,
-                    "column": f.location.column,
-                    "pointer": f.location.pointer,
-                    "logical": f.location.logical,
-                },
-                "details": f.details,
-                "helpUri": ctx.rule_url(f.rule_id),
-            }
-            for f in report.sorted_findings()
-        ],
+        "findings": [],
     }
-    return json.dumps(payload, indent=2) + "\n"
+    text = json.dumps(head, indent=2)
+    findings = report.sorted_findings()
+    if not findings:
+        return text + "\n"
+    levels: dict[str, Any] = {}
+    urls: dict[str, str] = {}
+    items = []
+    for f in findings:
+        rid = f.rule_id
+        if rid not in levels:
+            levels[rid] = ctx.registry.get(rid).level.value if rid in ctx.registry else None
+            urls[rid] = _value(ctx.rule_url(rid))
+        items.append(_finding(f, _value(rid), _value(levels[rid]), urls[rid]))
+    body = text.removesuffix('"findings": []\n}')
+    return body + '"findings": [\n' + ",\n".join(items) + "\n  ]\n}\n"
+
+
+def _finding(f: Finding, rule_id: str, level: str, url: str) -> str:
+    loc = f.location
+    details = (
+        json.dumps(f.details, indent=2).replace("\n", "\n      ") if f.details else "{}"
+    )  # nested at depth 3: six spaces
+    return (
+        "    {\n"
+        f'      "ruleId": {rule_id},\n'
+        f'      "level": {level},\n'
+        f'      "severity": {_value(f.severity.value)},\n'
+        f'      "engine": {_value(f.engine)},\n'
+        f'      "message": {_value(f.message)},\n'
+        '      "location": {\n'
+        f'        "file": {_value(loc.file)},\n'
+        f'        "line": {_value(loc.line)},\n'
+        f'        "column": {_value(loc.column)},\n'
+        f'        "pointer": {_value(loc.pointer)},\n'
+        f'        "logical": {_value(loc.logical)}\n'
+        "      },\n"
+        f'      "details": {details},\n'
+        f'      "helpUri": {url}\n'
+        "    }"
+    )
+
+
+def _value(value: Any) -> str:
+    """One scalar as ``json.dumps`` writes it (strings through the C encoder)."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return json.dumps(value)

@@ -46,22 +46,26 @@ def load_checks() -> dict[str, CheckFn]:
 
 def lint(spec: Spec, rules: dict[str, Rule], *, only: set[str] | None = None) -> list[Finding]:
     """Run every check that has a rule (or only the keys in ``only``) and return findings."""
-    findings: list[Finding] = []
+    found: list[tuple[Rule, Violation]] = []
     for key, func in load_checks().items():
         rule = rules.get(key)
         if rule is None or (only is not None and key not in only):
             continue
-        for violation in func(spec):
-            line, column = violation.where.doc.locate(violation.where.pointer)
-            findings.append(
-                Finding(
-                    rule_id=rule.id,
-                    severity=rule.severity,
-                    message=violation.message,
-                    location=Location(
-                        file=violation.where.doc.path, line=line, column=column, pointer=violation.where.pointer
-                    ),
-                    engine="openapi",
-                )
+        found.extend((rule, violation) for violation in func(spec))
+    places: dict[int, dict[str, tuple[int | None, int | None]]] = {}
+    for doc in {id(v.where.doc): v.where.doc for _, v in found}.values():
+        places[id(doc)] = doc.locate_many(v.where.pointer for _, v in found if v.where.doc is doc)
+    findings: list[Finding] = []
+    for rule, violation in found:
+        where = violation.where
+        line, column = places[id(where.doc)][where.pointer]
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=violation.message,
+                location=Location(file=where.doc.path, line=line, column=column, pointer=where.pointer),
+                engine="openapi",
             )
+        )
     return findings

@@ -147,25 +147,31 @@ class Spec:
         return self.docs[key]
 
     def _check_refs(self, doc: Document, key: str) -> None:
-        """Raise at the first ``$ref`` in ``doc`` that does not resolve."""
-        stack: list[tuple[Any, str]] = [(doc.data, "")]
+        """Raise at the first ``$ref`` in ``doc`` that does not resolve.
+
+        Hot on multi-megabyte documents: a node's place is kept as a (parent, token) chain and spelled
+        as a pointer only for a ``$ref`` not seen before, and each distinct ``$ref`` is resolved once.
+        """
+        checked: set[str] = set()
+        stack: list[tuple[Any, _Place]] = [(doc.data, None)]
         while stack:
-            value, pointer = stack.pop()
+            value, place = stack.pop()
             if isinstance(value, dict):
                 ref = value.get("$ref")
-                if isinstance(ref, str):
-                    self._resolve_or_fail(ref, Where(doc, pointer + "/$ref"))
+                if isinstance(ref, str) and ref not in checked:
+                    self._resolve_or_fail(ref, Where(doc, _spell(place) + "/$ref"))
+                    checked.add(ref)
                 for k, v in value.items():
                     if (
                         isinstance(v, dict | list)
                         and k not in _NO_REFS_BELOW
                         and not (isinstance(k, str) and k.startswith("x-"))
                     ):
-                        stack.append((v, pointer + "/" + jp.escape(k)))
+                        stack.append((v, (place, k)))
             elif isinstance(value, list):
                 for i, v in enumerate(value):
                     if isinstance(v, dict | list):
-                        stack.append((v, f"{pointer}/{i}"))
+                        stack.append((v, (place, i)))
 
     def _resolve_or_fail(self, ref: str, where: Where) -> None:
         doc, fragment = self._target(ref, where)
@@ -174,6 +180,19 @@ class Spec:
         except (KeyError, ValueError):
             line, _ = where.doc.locate(where.pointer)
             raise InputError(f"$ref {ref!r} does not resolve", file=where.doc.path, line=line) from None
+
+
+_Place = tuple[Any, str | int] | None
+"""A node's place while walking: ``(parent place, token)``, ``None`` for the root."""
+
+
+def _spell(place: _Place) -> str:
+    """The JSON pointer of a place."""
+    tokens: list[str | int] = []
+    while place is not None:
+        place, token = place
+        tokens.append(token)
+    return jp.from_tokens(reversed(tokens))
 
 
 def _shown(target: Path, root_display: str) -> str:
