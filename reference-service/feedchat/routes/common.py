@@ -82,13 +82,10 @@ IN_FLIGHT_WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.02
 
 
-def fingerprint_of(request: Request, payload: BaseModel) -> str:
+def request_fingerprint(method: str, path: str, body: Any) -> str:
     """SHA-256 of the method, path and canonical JSON body: what "the same request" means for a key."""
     canonical = json.dumps(
-        {"method": request.method, "path": request.url.path, "body": payload.model_dump(mode="json")},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        {"method": method, "path": path, "body": body}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -100,7 +97,7 @@ def create_once(
     payload: BaseModel,
     make: Callable[[], tuple[BaseModel, str | None]],
 ) -> Response:
-    """Answer a create with 201, honouring an ``Idempotency-Key`` (insert-first, see :func:`_claim`).
+    """Answer a create with 201, honouring an ``Idempotency-Key`` (insert-first, see :func:`claim_or_replay`).
 
     The first request with a key claims it, creates, and keeps its status, headers and body; a repeat
     of the same request replays them byte for byte; a repeat with another body is a 409. A create that
@@ -110,8 +107,8 @@ def create_once(
         return _created(*make())
     store = store_of(request)
     operation = request.scope["route"].name
-    fingerprint = fingerprint_of(request, payload)
-    claimed = _claim(store, principal.sub, operation, key, fingerprint)
+    fingerprint = request_fingerprint(request.method, request.url.path, payload.model_dump(mode="json"))
+    claimed = claim_or_replay(store, principal.sub, operation, key, fingerprint)
     if isinstance(claimed, Response):
         return claimed
     try:
@@ -128,7 +125,7 @@ def create_once(
     return response
 
 
-def _claim(store: Store, subject: str, operation: str, key: str, fingerprint: str) -> str | Response:
+def claim_or_replay(store: Store, subject: str, operation: str, key: str, fingerprint: str) -> str | Response:
     """Claim the key (its token), or the replay of the response kept for it; 409 problems otherwise.
 
     The insert of a pending record is the atomic step. When it fails, the record decides: another
