@@ -14,11 +14,12 @@ import bisect
 import contextlib
 import gc
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, repeat
 from json.decoder import scanstring
 from json.scanner import make_scanner
 from pathlib import Path
@@ -370,20 +371,44 @@ class _Region(NamedTuple):
     lines: frozenset[int]
 
 
-@cache
-def _map_scan_re(column: int) -> re.Pattern[str]:
-    """A mapping key that starts a line at exactly ``column``, or (group ``end``) the first content line
-    indented less, which ends the mapping; one pass finds both."""
-    ending = rf" {{0,{column - 1}}}[^ \t#\r\n]" if column else r"(?!)"  # a top-level mapping runs to the end
-    return re.compile(rf"\n(?: {{{column}}}{_KEY}|(?P<end>{ending}))")
+_INDENT = re.compile(r"\n( *)")
+_FIRST = re.compile(r"\n *([^ \t#\r\n]?)")
+_DEEPEST = 127
+"""Line codes below 128 are content indents; a node indented deeper than this goes to the composer."""
+_IGNORED = {"": 128}
+
+
+class _Lines:
+    """Where each line starts and how deep its content is, for scans over lines instead of characters.
+
+    ``codes`` holds one byte per line: its indent in spaces for a content line (one whose first
+    character after the spaces is not a tab, ``#`` or a line break); 128 or more for a blank or
+    comment line, or a content line indented 128 or more, which no scan at a column below 128
+    stops at. Finding a node's members or its end is then a byte search over as many bytes as it
+    has lines. The table is built by C code (regular expressions, ``map``), not a loop per line.
+    """
+
+    def __init__(self, text: str) -> None:
+        padded = "\n" + text
+        spaces = _INDENT.findall(padded)
+        firsts = _FIRST.findall(padded)
+        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        if not len(spaces) == len(firsts) == len(self.starts):
+            raise _Unsupported
+        try:
+            self.codes = bytes(map(operator.add, map(len, spaces), map(_IGNORED.get, firsts, repeat(0))))
+        except ValueError:  # a line indented 256 spaces or more
+            raise _Unsupported from None
+
+    def line_of(self, offset: int) -> int:
+        """Index of the line that holds ``offset``."""
+        return bisect.bisect_right(self.starts, offset) - 1
 
 
 @cache
-def _seq_scan_re(column: int) -> re.Pattern[str]:
-    """A sequence entry ``-`` (group ``entry``) that starts a line at exactly ``column``, or (group ``end``)
-    the first content line that ends the sequence: indented less, or at ``column`` but not an entry."""
-    less = rf" {{0,{column - 1}}}[^ \t#\r\n]|" if column else ""
-    return re.compile(rf"\n(?: {{{column}}}(?P<entry>-)(?=[ \t\r\n]|\Z)|(?P<end>{less} {{{column}}}[^ \t#\r\n]))")
+def _less_than(column: int) -> re.Pattern[bytes]:
+    """A line code below ``column``: a content line indented less."""
+    return re.compile(b"[\\x00-" + bytes(f"\\x{column - 1:02x}", "ascii") + b"]")
 
 
 class _YamlIndex:
@@ -415,6 +440,7 @@ class _YamlIndex:
         self._seqs: dict[int, list[int]] = {}
         self._regions: dict[int, _Region] = {}
         self._nodes: dict[tuple[int, bool], _Node] = {}
+        self._lines: _Lines | None = None
 
     def offset(self, tokens: list[str]) -> int:
         """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
@@ -455,7 +481,8 @@ class _YamlIndex:
         if not isinstance(data, dict):
             raise _Unsupported
         by_text = {_data_key(k): v for k, v in data.items()}
-        matches = self._scan(start, _map_scan_re(column), parent)
+        lines = self._at_column(start, column, parent, entries=False)
+        matches = [m for m in (_KEY_HERE.match(self.text, pos) for pos in lines) if m is not None]
         members = {}
         for match in (first, *matches):
             key = _key_text(match.group("key"))
@@ -475,31 +502,42 @@ class _YamlIndex:
             return items
         if not isinstance(data, list):
             raise _Unsupported
-        items = [start, *(m.start("entry") for m in self._scan(start, _seq_scan_re(column), parent))]
+        lines = self._at_column(start, column, parent, entries=True)
+        items = [start, *lines]
         if len(items) != len(data):
             raise _Unsupported
         self._seqs[start] = items
         return items
 
-    def _scan(self, start: int, pattern: re.Pattern[str], parent: _Region) -> list[re.Match[str]]:
-        """Members (or entries) on the lines after the one at ``start``, and record the region they span.
-
-        ``pattern`` matches a member or entry, or (group ``end``) the line that ends the node.
+    def _at_column(self, start: int, column: int, parent: _Region, *, entries: bool) -> list[int]:
+        """Offsets (at ``column``) of the content lines at ``column`` after the line of ``start``, up to
+        the node's end: the first content line indented less or, for a sequence (``entries``), the first
+        line at ``column`` that is not an entry; records the region those lines span.
         """
-        text = self.text
-        end = len(text)
-        matches: list[re.Match[str]] = []
-        line_end = text.find("\n", start)
-        if line_end >= 0:
-            for match in pattern.finditer(text, line_end):
-                if match.start("end") >= 0:
-                    end = match.start() + 1
-                    break
-                matches.append(match)
+        if column > _DEEPEST:
+            raise _Unsupported
+        if self._lines is None:
+            self._lines = _Lines(self.text)
+        text, lines = self.text, self._lines
+        codes, starts = lines.codes, lines.starts
+        first = lines.line_of(start) + 1
+        stop = _less_than(column).search(codes, first) if column else None
+        end_line = stop.start() if stop is not None else len(codes)
+        found: list[int] = []
+        here = bytes((column,))
+        line = codes.find(here, first, end_line)
+        while line >= 0:
+            pos = starts[line] + column
+            if entries and not _ENTRY_HERE.match(text, pos):
+                end_line = line
+                break
+            found.append(line)
+            line = codes.find(here, line + 1, end_line)
+        end = starts[end_line] if end_line < len(codes) else len(text)
         if end != parent.end and end not in parent.lines:
             raise _Unsupported  # the line that ends this node is not where the parent goes on
-        self._regions[start] = _Region(end, frozenset(m.start() + 1 for m in matches))
-        return matches
+        self._regions[start] = _Region(end, frozenset(starts[i] for i in found))
+        return [starts[i] + column for i in found]
 
     def _value(self, pos: int, column: int, *, compact: bool) -> _Node:
         """The node after a key's ':' or an entry's '-' at ``pos``; ``column`` is its collection's."""

@@ -31,6 +31,9 @@ _SCHEMA_ONES = (
     "unevaluatedItems",
     "additionalItems",
 )
+_CHILD_ORDER = (*_SCHEMA_MAPS, *_SCHEMA_LISTS, *_SCHEMA_ONES)
+_CHILD_KEYS = frozenset(_CHILD_ORDER)
+_RANK = {name: rank for rank, name in enumerate(_CHILD_ORDER)}
 BODY_MEDIA = re.compile(r"^(application/([\w.-]+\+)?json|application/x-www-form-urlencoded|multipart/form-data)$")
 JSON_MEDIA = re.compile(r"^application/([\w.-]+\+)?json$")
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -128,27 +131,26 @@ def _walk(spec: Spec, value: Any, where: Where, seen: set[tuple[str, str]], foun
         seen.add(key)
         doc, base = at.doc, at.pointer
         found.schemas.append(SchemaNode(raw, at))
-        for name in _SCHEMA_MAPS:
-            members = raw.get(name)
-            if isinstance(members, dict):
-                prefix = f"{base}/{name}/"
-                for member, child in members.items():
-                    child_at = Where(doc, prefix + _escape(member))
-                    if name == "properties":
-                        resolved = (
-                            spec.deref(child, child_at)[0] if isinstance(child, dict) and "$ref" in child else child
-                        )
-                        if isinstance(resolved, dict):
-                            found.properties.append(Property(str(member), resolved, child_at))
-                    if isinstance(child, dict):
-                        stack.append((child, child_at))
-        for name in _SCHEMA_LISTS:
-            members = raw.get(name)
-            if isinstance(members, list):
-                stack.extend((child, Where(doc, f"{base}/{name}/{i}")) for i, child in enumerate(members))
-        for name in _SCHEMA_ONES:
-            child = raw.get(name)
-            if isinstance(child, dict):
+        present = _CHILD_KEYS.intersection(raw)
+        if not present:  # most schemas are leaves: skip the twenty lookups
+            continue
+        for name in sorted(present, key=_RANK.__getitem__):
+            child = raw[name]
+            if name in _SCHEMA_MAPS:
+                if isinstance(child, dict):
+                    prefix = f"{base}/{name}/"
+                    for member, sub in child.items():
+                        sub_at = Where(doc, prefix + _escape(member))
+                        if name == "properties":
+                            resolved = spec.deref(sub, sub_at)[0] if isinstance(sub, dict) and "$ref" in sub else sub
+                            if isinstance(resolved, dict):
+                                found.properties.append(Property(str(member), resolved, sub_at))
+                        if isinstance(sub, dict):
+                            stack.append((sub, sub_at))
+            elif name in _SCHEMA_LISTS:
+                if isinstance(child, list):
+                    stack.extend((sub, Where(doc, f"{base}/{name}/{i}")) for i, sub in enumerate(child))
+            elif isinstance(child, dict):
                 stack.append((child, Where(doc, f"{base}/{name}")))
             elif isinstance(child, list) and name == "items":
                 stack.extend((item, Where(doc, f"{base}/items/{i}")) for i, item in enumerate(child))
