@@ -74,5 +74,11 @@ bench: install
 	@test -n "$(SPECS)" || { echo "usage: make bench SPECS=DIR (a folder of OpenAPI documents)"; exit 2; }
 	$(BIN)/python bench/run.py --specs "$(SPECS)"
 
+## The reliability pipeline (outbox → relay → stream → worker) against raw Redis Streams: make bench-pipeline [MESSAGES=N]
+.PHONY: bench-pipeline
+MESSAGES ?= 5000
+bench-pipeline: install
+	$(BIN)/python bench/pipeline.py --messages "$(MESSAGES)"
+
 clean:
 	rm -rf $(VENV) site .pytest_cache .ruff_cache

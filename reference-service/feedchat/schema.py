@@ -431,6 +431,12 @@ OUTBOX = CollectionSpec(
             update={"$set": {"published": True, "published_at": Param("at", EXAMPLE_TIME)}},
             on_request_path=False,
         ),
+        "markPublishedMany": Query(
+            "updateMany",
+            {"_id": {"$in": Param("ids", [EXAMPLE_ID])}, "published": False},
+            update={"$set": {"published": True, "published_at": Param("at", EXAMPLE_TIME)}},
+            on_request_path=False,
+        ),
     },
     pipelines={
         "backlog": Pipeline(

@@ -205,6 +205,8 @@ class Shapes:
             )
         if shape.op == "updateOne":
             return coll.update_one(filter_, update, upsert=upsert, **extra)
+        if shape.op == "updateMany":
+            return coll.update_many(filter_, update, **extra)
         if shape.op == "deleteOne":
             return coll.delete_one(filter_, **extra).deleted_count
         if shape.op == "deleteMany":
@@ -563,6 +565,12 @@ class Store:
     def mark_published(self, event_id: str) -> bool:
         """Mark an event published (it expires a week later); ``False`` when it was already published."""
         return self.shapes.query("outbox", "markPublished", id=event_id, at=now()).modified_count == 1
+
+    def mark_published_many(self, event_ids: list[str]) -> int:
+        """Mark a batch of events published in one write; the number that were not published before."""
+        if not event_ids:
+            return 0
+        return int(self.shapes.query("outbox", "markPublishedMany", ids=list(event_ids), at=now()).modified_count)
 
     def outbox_backlog(self) -> dict[str, int]:
         """Unpublished events per topic."""

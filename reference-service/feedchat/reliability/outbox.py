@@ -33,6 +33,10 @@ class Outbox:
         """Mark one event published; ``False`` when it already was."""
         return self.store.mark_published(event_id)
 
+    def mark_published_many(self, event_ids: list[str]) -> int:
+        """Mark a batch published in one write; how many were not published before."""
+        return self.store.mark_published_many(event_ids)
+
     def backlog(self) -> dict[str, int]:
         """Unpublished events per topic."""
         return self.store.outbox_backlog()

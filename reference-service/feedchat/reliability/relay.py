@@ -1,7 +1,9 @@
 """The relay: publishes outbox events to the Redis stream, oldest first, at least once.
 
-An event is marked published only after ``XADD`` returned. If the relay dies (or Redis's reply is
-lost) between the two, the event is published again on the next pass; consumers dedupe by ``event_id``.
+One pass reads a batch of unpublished events, sends their ``XADD`` commands in one pipelined round
+trip, and marks the batch published in one write once Redis replied to all of them. If the relay dies
+(or Redis's reply is lost) in between, the batch is published again on the next pass; consumers dedupe
+by ``event_id``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class OutboxSource(Protocol):
 
     def pending(self, limit: int = 100) -> list[dict[str, Any]]: ...  # pragma: no cover - protocol
 
-    def mark_published(self, event_id: str) -> bool: ...  # pragma: no cover - protocol
+    def mark_published_many(self, event_ids: list[str]) -> int: ...  # pragma: no cover - protocol
 
 
 def stream_fields(event: dict[str, Any]) -> dict[str, str]:
@@ -58,14 +60,17 @@ class Relay:
         self.published = 0
 
     def pump(self) -> int:
-        """Publish one batch of pending events; return how many were published."""
-        count = 0
-        for event in self.outbox.pending(self.batch):
-            self.client.xadd(self.stream, stream_fields(event))
-            self.outbox.mark_published(str(event["id"]))
-            count += 1
-        self.published += count
-        return count
+        """Publish one batch of pending events (``XADD`` pipelined, in outbox order); return how many."""
+        events = self.outbox.pending(self.batch)
+        if not events:
+            return 0
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            pipe.xadd(self.stream, stream_fields(event))
+        pipe.execute()  # raises on the first failed command: nothing is marked, the batch is sent again
+        self.outbox.mark_published_many([str(event["id"]) for event in events])
+        self.published += len(events)
+        return len(events)
 
     def drain(self) -> int:
         """Pump until the outbox has no unpublished events; return how many were published."""
