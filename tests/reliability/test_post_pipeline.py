@@ -146,3 +146,43 @@ def test_relay_command_reports_an_unreachable_mongodb_in_one_line(monkeypatch: p
     result = CliRunner().invoke(main, ["relay"])
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: mongodb:") and "Traceback" not in result.output
+
+
+class _OutboxDown(RuntimeError):
+    """The outbox write failed after the post was written."""
+
+
+def _failing_outbox(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_args: object, **_kwargs: object) -> str:
+        raise _OutboxDown("outbox write failed")
+
+    monkeypatch.setattr(store, "add_event", fail)
+
+
+def test_without_transactions_a_failed_event_write_leaves_the_post(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded store's documented limit: the writes run in sequence, so the post stays without its event."""
+    store = Store(mongomock.MongoClient(tz_aware=True)["no-tx"], embedded=True)
+    _failing_outbox(store, monkeypatch)
+    with pytest.raises(_OutboxDown):
+        store.create_post("ada", "Orphan", "No event announces me.")
+    assert [p["title"] for p in store.list_posts(10, None).items] == ["Orphan"]
+    assert store.pending_events() == []
+
+
+@pytest.mark.mongodb
+@pytest.mark.skipif(not os.environ.get("MONGODB_URI"), reason="needs a MongoDB replica set at MONGODB_URI")
+def test_on_a_replica_set_a_failed_event_write_rolls_the_post_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"feedchat_tx_{os.getpid()}_{threading.get_ident()}"
+    store = Store.connect(os.environ["MONGODB_URI"], name)
+    try:
+        if not store.transactions:
+            pytest.skip("the server at MONGODB_URI is a standalone mongod: no transactions")
+        made = store.create_post("ada", "Together", "With my event.")
+        [event] = store.pending_events()
+        assert event["payload"]["post_id"] == made["id"]
+        _failing_outbox(store, monkeypatch)
+        with pytest.raises(_OutboxDown):
+            store.create_post("ada", "Alone", "Rolled back.")
+        assert [p["title"] for p in store.list_posts(10, None).items] == ["Together"]
+    finally:
+        store.db.client.drop_database(name)
