@@ -5,6 +5,8 @@ Nothing a rule says is written in ``docs/``: prose pages carry markers that this
 - ``<!-- rules:AREA -->`` becomes the table of that area's rules (``AREA`` is ``api``, ``security``, …).
 - ``[[API-102]]`` becomes a link to the rule's page, with its title as tooltip; an unknown ID fails the build.
 - ``<!-- engine-modules -->`` becomes mkdocstrings directives for every check engine's modules.
+- ``<!-- role-matrix -->``, ``<!-- operation-permissions -->``, ``<!-- rate-limit-policies -->`` and
+  ``<!-- operation-rate-limits -->`` become tables read from the reference service's code.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from sitegen.api_reference import engine_directives
 from sitegen.catalog import CATALOG_SRC, area_rules_markdown, catalog_markdown, rules_nav
 from sitegen.cli_reference import cli_markdown
 from sitegen.links import edit_url, relative, rule_src
+from sitegen.ratelimits import RATE_LIMIT_MARKERS
+from sitegen.roles import ROLE_MARKERS
 from sitegen.rule_pages import rule_markdown
 from sitegen.scorecard import SCORECARD_SRC, run_scorecard, scorecard_markdown
 
@@ -37,6 +41,7 @@ CLI_SRC = "reference/cli.md"
 AREA_MARKER = re.compile(r"<!--\s*rules:([a-z]+)\s*-->")
 RULE_REF = re.compile(r"\[\[((?:API|SEC|DATA|REL|OBS|QUAL)-\d{3})\]\]")
 ENGINE_MARKER = "<!-- engine-modules -->"
+CODE_MARKERS = {**ROLE_MARKERS, **RATE_LIMIT_MARKERS}
 
 _state: dict[str, Registry] = {}
 
@@ -92,6 +97,9 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     markdown = RULE_REF.sub(lambda m: _rule_ref(m, src), markdown)
     if ENGINE_MARKER in markdown:
         markdown = markdown.replace(ENGINE_MARKER, engine_directives())
+    for marker, render in CODE_MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, render())
     return markdown
 
 
