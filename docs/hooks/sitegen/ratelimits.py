@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from feedchat.ratelimit import DEFAULT_LIMITS, OPERATION_POLICIES, POLICIES, UNAVAILABLE_RETRY_SECONDS
-from limits import parse
 
 POLICIES_MARKER = "<!-- rate-limit-policies -->"
 OPERATIONS_MARKER = "<!-- operation-rate-limits -->"
@@ -24,16 +23,11 @@ def store_down(policy: str) -> str:
 
 
 def policies_markdown() -> str:
-    """One row per policy: what it counts by, its default limit as quota and window, and its store-down rule."""
-    out = [
-        "| Policy | Counted per | Default limit | `q` / `w` | Store down | Purpose |",
-        "|---|---|---|---|---|---|",
-    ]
+    """One row per policy: what it counts by, its default limit, and its store-down rule."""
+    out = ["| Policy | Counted per | Default limit | Store down | Purpose |", "|---|---|---|---|---|"]
     for name, policy in POLICIES.items():
-        item = parse(DEFAULT_LIMITS[name])
         out.append(
-            f"| `{name}` | {COUNTED_BY[policy.key]} | `{DEFAULT_LIMITS[name]}` | {item.amount} / {item.get_expiry()} s "
-            f"| {store_down(name)} | {policy.purpose} |"
+            f"| `{name}` | {COUNTED_BY[policy.key]} | `{DEFAULT_LIMITS[name]}` | {store_down(name)} | {policy.purpose} |"
         )
     return "\n".join(out)
 

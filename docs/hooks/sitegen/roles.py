@@ -56,7 +56,7 @@ def operation_permissions_markdown() -> str:
             needs, roles, limit = "public", "anyone, no token", NOT_GRANTED
         else:
             needs = f"`{permission.value}`"
-            roles = ", ".join(f"`{role}`" for role in operation_roles(operation))
+            roles = ", ".join(operation_roles(operation))
             policy = OPERATION_POLICIES.get(operation)
             limit = f"`{policy}`" if policy else NOT_GRANTED
         out.append(f"| `{operation}` | {route} | {needs} | {roles} | {limit} |")
