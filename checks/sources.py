@@ -140,8 +140,22 @@ class Document:
         return self._compose_locate(tokens)
 
     def locate_many(self, pointers: Iterable[str]) -> dict[str, tuple[int | None, int | None]]:
-        """:meth:`locate` for many pointers at once (the index is built once and shared)."""
-        return {pointer: self.locate(pointer) for pointer in dict.fromkeys(pointers)}
+        """:meth:`locate` for many pointers at once: the same answers, found in one sorted walk that visits
+        each shared prefix once (the findings of one run share most of their pointers' beginnings)."""
+        out: dict[str, tuple[int | None, int | None]] = {}
+        paths: list[tuple[str, ...]] = []
+        named: list[str] = []
+        for pointer in dict.fromkeys(pointers):
+            try:
+                paths.append(tuple(jp.split(pointer)))
+                named.append(pointer)
+            except ValueError:
+                out[pointer] = (None, None)
+        index = self._fast_index()
+        offsets = _walk_many(index, paths) if index is not None else [None] * len(paths)
+        for pointer, tokens, offset in zip(named, paths, offsets, strict=True):
+            out[pointer] = self._line_column(offset) if offset is not None else self._compose_locate(list(tokens))
+        return out
 
     def _fast_index(self) -> _JsonIndex | _YamlIndex | None:
         if not self._indexed:
@@ -255,6 +269,57 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip().startswith(("{", "["))
 
 
+_YamlState = tuple[Any, Any, "int | None", "_Region"]
+
+
+def _walk(index: _JsonIndex | _YamlIndex, tokens: list[str]) -> int:
+    """Offset of the node at ``tokens``, or of its nearest parent; ``_Unsupported`` when the index cannot tell."""
+    state: Any = index.start()
+    for token in tokens:
+        nxt = index.step(state, token)
+        if nxt is None:
+            break
+        state = nxt
+    return index.mark(state)
+
+
+def _walk_many(index: _JsonIndex | _YamlIndex, paths: list[tuple[str, ...]]) -> list[int | None]:
+    """:func:`_walk` for many token paths; ``None`` where the index cannot tell.
+
+    Paths are walked in sorted order, and the states along the previous path are kept, so a prefix
+    shared by many pointers (``/paths/~1v1~1posts/get`` under every finding of one operation) is
+    walked once.
+    """
+    out: list[int | None] = [None] * len(paths)
+    walked: list[str] = []
+    # states[k]: after k tokens, (state, True) while the walk goes on, (last state, False) once it stopped,
+    # (None, False) once the index could not tell.
+    states: list[tuple[Any, bool]] = [(index.start(), True)]
+    for i in sorted(range(len(paths)), key=paths.__getitem__):
+        tokens = paths[i]
+        shared = 0
+        limit = min(len(walked), len(tokens))
+        while shared < limit and walked[shared] == tokens[shared]:
+            shared += 1
+        del walked[shared:], states[shared + 1 :]
+        for token in tokens[shared:]:
+            state, going = states[-1]
+            if going:
+                try:
+                    nxt = index.step(state, token)
+                    states.append((nxt, True) if nxt is not None else (state, False))
+                except _Unsupported:
+                    states.append((None, False))
+            else:
+                states.append((state, False))
+            walked.append(token)
+        state = states[-1][0]
+        if state is not None:
+            with contextlib.suppress(_Unsupported):
+                out[i] = index.mark(state)
+    return out
+
+
 # --- JSON: a tokenizer that indexes one container at a time, skipping values with the C scanner.
 
 _JSON_WS = re.compile(r"[ \t\n\r]*")
@@ -276,23 +341,29 @@ class _JsonIndex:
 
     def offset(self, tokens: list[str]) -> int:
         """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
-        pos, mark = self.root, self.root
-        for token in tokens:
-            opener = self.text[pos]
-            if opener == "{":
-                hit = self._members(pos).get(token)
-                if hit is None:
-                    break
-                mark, pos = hit
-            elif opener == "[":
-                items = self._items(pos)
-                index = _index(token)
-                if index is None or index >= len(items):
-                    break
-                mark = pos = items[index]
-            else:
-                break
-        return mark
+        return _walk(self, tokens)
+
+    def start(self) -> tuple[int, int]:
+        """The walk's state at the root: (offset of the node, offset it is found at)."""
+        return self.root, self.root
+
+    def step(self, state: tuple[int, int], token: str) -> tuple[int, int] | None:
+        """The state one token down, or ``None`` where the walk stops."""
+        pos = state[0]
+        opener = self.text[pos]
+        if opener == "{":
+            hit = self._members(pos).get(token)
+            return None if hit is None else (hit[1], hit[0])
+        if opener == "[":
+            items = self._items(pos)
+            index = _index(token)
+            return None if index is None or index >= len(items) else (items[index], items[index])
+        return None
+
+    @staticmethod
+    def mark(state: tuple[int, int]) -> int:
+        """The offset a walk that ended in ``state`` answers."""
+        return state[1]
 
     def _members(self, start: int) -> dict[str, tuple[int, int]]:
         """Key → (offset of its opening quote, offset of its value) for the object at ``start``."""
@@ -444,33 +515,39 @@ class _YamlIndex:
 
     def offset(self, tokens: list[str]) -> int:
         """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
-        node, data = self.root, self.data
-        mark: int | None = node[2]
-        parent = _Region(len(self.text), frozenset())
-        for token in tokens:
-            kind = node[0]
-            if kind == "map":
-                hit = self._members(node, data, parent).get(token)
-                if hit is None:
-                    break
-                mark, value_pos, data = hit
-                parent = self._regions[node[2]]
-                node = self._value(value_pos, node[1], compact=True)
-            elif kind == "seq":
-                items = self._items(node, data, parent)
-                index = _index(token)
-                if index is None or index >= len(items):
-                    break
-                parent = self._regions[node[2]]
-                node, data = self._value(items[index] + 1, node[1], compact=False), data[index]
-                mark = node[2]
-            elif (kind == "scalar" and not isinstance(data, dict | list)) or (data == {} or data == []):
-                break  # nothing below: the composer stops here as well
-            else:
-                raise _Unsupported
-        if mark is None:  # an empty or anchored node: its mark is the composer's to tell
+        return _walk(self, tokens)
+
+    def start(self) -> _YamlState:
+        """The walk's state at the root: (node, its data, its mark, the region of its parent)."""
+        return self.root, self.data, self.root[2], _Region(len(self.text), frozenset())
+
+    def step(self, state: _YamlState, token: str) -> _YamlState | None:
+        """The state one token down, or ``None`` where the walk stops (the mark stays the parent's)."""
+        node, data, mark, parent = state
+        kind = node[0]
+        if kind == "map":
+            hit = self._members(node, data, parent).get(token)
+            if hit is None:
+                return None
+            mark, value_pos, data = hit
+            return self._value(value_pos, node[1], compact=True), data, mark, self._regions[node[2]]
+        if kind == "seq":
+            items = self._items(node, data, parent)
+            index = _index(token)
+            if index is None or index >= len(items):
+                return None
+            child = self._value(items[index] + 1, node[1], compact=False)
+            return child, data[index], child[2], self._regions[node[2]]
+        if (kind == "scalar" and not isinstance(data, dict | list)) or (data == {} or data == []):
+            return None  # nothing below: the composer stops here as well
+        raise _Unsupported
+
+    @staticmethod
+    def mark(state: _YamlState) -> int:
+        """The offset a walk that ended in ``state`` answers."""
+        if state[2] is None:  # an empty or anchored node: its mark is the composer's to tell
             raise _Unsupported
-        return mark
+        return int(state[2])
 
     def _members(self, node: _Node, data: Any, parent: _Region) -> dict[str, tuple[int, int, Any]]:
         """Key → (key offset, offset after its ':', data value) of the mapping ``node``."""

@@ -47,6 +47,10 @@ def assert_same_as_composer(doc: Document) -> dict[str, tuple[int, int]]:
         assert doc.locate(pointer) == mark, pointer
         assert doc.locate(pointer + "/no~1such~0child") == mark, pointer
     assert doc.locate_many(expected) == expected
+    # The batch walk on a fresh document (nothing indexed yet), with a missing child under every node.
+    fresh = Document(path=doc.path, text=doc.text, data=doc.data)
+    missing = {pointer + "/no~1such~0child": mark for pointer, mark in expected.items()}
+    assert fresh.locate_many([*missing, *expected]) == {**missing, **expected}
     return expected
 
 
