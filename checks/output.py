@@ -16,10 +16,9 @@ from checks.config import Config, apply_waivers, load_config
 from checks.errors import UsageError
 from checks.findings import Report
 from checks.registry import default_registry
-from checks.reporters import RenderContext, reporters
+from checks.reporters import FORMATS, RenderContext, reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ["text", "json", "sarif", "junit", "markdown"]
 
 
 @dataclass
@@ -37,7 +36,12 @@ def output_options(func: F) -> F:
     """Add ``--format``, ``--output``, ``--fail-on``, ``--config`` and ``--color`` to a command."""
     options = [
         click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+            "--format",
+            "fmt",
+            type=click.Choice(list(FORMATS)),
+            default="text",
+            show_default=True,
+            help="Report format.",
         ),
         click.option(
             "--output",
@@ -100,7 +104,7 @@ def emit(report: Report, opts: OutputOptions, config: Config, *, inputs: list[Pa
         else (to_terminal and opts.format == "text" and "NO_COLOR" not in os.environ)
     )
     ctx = RenderContext(registry=default_registry(), docs_url=config.docs_url, color=color, fail_on=fail_on)
-    text = reporters()[opts.format](report, ctx)
+    text = reporter(opts.format)(report, ctx)
     if opts.output is None:
         click.echo(text, nl=False)
     else:

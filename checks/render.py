@@ -6,8 +6,6 @@ import ast
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
 from checks import pointer as jp
 from checks.errors import RegistryError
 from checks.registry import PROJECT_ROOT
@@ -89,6 +87,8 @@ def satisfied_snippet(place: SatisfiedBy, *, root: Path = PROJECT_ROOT, max_line
             value = jp.resolve(doc.data, place.pointer)
         except KeyError:
             raise RegistryError(f"satisfied_by: {place.file} has nothing at {place.pointer}") from None
+        import yaml  # only for the site and `handbook rules ID`, not for the checks
+
         key = jp.split(place.pointer)[-1] if place.pointer else None
         body = yaml.safe_dump({key: value} if key else value, sort_keys=False, allow_unicode=True, width=100)
         return f"{place.file}#{place.pointer}", "yaml", _clip(body, max_lines)

@@ -23,14 +23,15 @@ from itertools import accumulate, repeat
 from json.decoder import scanstring
 from json.scanner import make_scanner
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ryaml
-import yaml
-from yaml._yaml import CParser
 
 from checks import pointer as jp
 from checks.errors import InputError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -85,6 +86,8 @@ def parse_text(text: str, *, name: str) -> Any:
             raise InputError(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno) from None
     with contextlib.suppress(Exception), collector_paused():  # ryaml's error type is private; PyYAML explains below
         return ryaml.loads(text)
+    import yaml  # PyYAML only to explain what ryaml refused: most runs never need it
+
     try:
         return yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -188,10 +191,12 @@ class Document:
         return mark.line + 1, mark.column + 1
 
     def _compose(self) -> yaml.Node | None:
+        import yaml
+
         if not self._composed:
             self._composed = True
             try:
-                self._root = yaml.compose(self.text, Loader=_NodeLoader)
+                self._root = yaml.compose(self.text, Loader=_node_loader())
             except yaml.YAMLError:
                 self._root = None
         return self._root
@@ -204,21 +209,31 @@ def _read_as(path: Path, shown: str, what: str) -> str:
         raise InputError(exc.message, file=shown, line=exc.line) from None
 
 
-class _NodeLoader(CParser):  # type: ignore[misc]
-    """libyaml's composer without tag resolution: positions need no tags, and resolving is most of its time."""
+@cache
+def _node_loader() -> type:
+    """libyaml's composer without tag resolution: positions need no tags, and resolving is most of its time.
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        return ""
+    Built on first use, so that a run which never falls back to the composer never imports PyYAML.
+    """
+    from yaml._yaml import CParser
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
+    class NodeLoader(CParser):  # type: ignore[misc]
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            return ""
 
-    def ascend_resolver(self) -> None:
-        return None
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    return NodeLoader
 
 
 def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node] | None:
     """Return (key node, value node) of ``token`` under ``node``."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == token:
@@ -667,8 +682,10 @@ def _key_text(raw: str) -> str:
     if raw.startswith('"'):
         if "\\" not in raw:
             return raw[1:-1]
+        import yaml
+
         try:
-            return str(yaml.compose(raw, Loader=_NodeLoader).value)
+            return str(yaml.compose(raw, Loader=_node_loader()).value)
         except yaml.YAMLError:
             raise _Unsupported from None
     return raw

@@ -29,14 +29,19 @@ class RenderContext:
 Reporter = Callable[[Report, RenderContext], str]
 
 
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "markdown": "markdown"}
+
+
+def reporter(name: str) -> Reporter:
+    """The reporter of one output format, importing only its module."""
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    render: Reporter = module.render
+    return render
+
+
 def reporters() -> dict[str, Reporter]:
     """Every output format by name."""
-    from checks.reporters import json_report, junit, markdown, sarif, text
-
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "junit": junit.render,
-        "markdown": markdown.render,
-    }
+    return {name: reporter(name) for name in FORMATS}
