@@ -18,6 +18,8 @@ FETCH_LIMIT = MAX_PAGE + 1
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
+STREAM_PAGE = 100
+"""The most messages one read of a room's message stream fetches."""
 
 EXAMPLE_TIME = datetime(2024, 6, 1, tzinfo=UTC)
 EXAMPLE_ID = "665a1b2c3d4e5f6a7b8c9d0e"
@@ -225,6 +227,7 @@ ROOMS = CollectionSpec(
             "description": {"bsonType": ["string", "null"], "maxLength": 500},
             "created_by": SUBJECT,
             "created_at": DATE,
+            "message_seq": {"bsonType": ["int", "long"], "minimum": 0},
         },
     ),
     indexes=(
@@ -234,6 +237,10 @@ ROOMS = CollectionSpec(
     queries={
         "byId": Query("findOne", BY_ID),
         **_pages("list", {"name": 1, "description": 1, "created_by": 1, "created_at": 1}, newest_first=True),
+        # The room document is the per-room sequence counter: one atomic increment per new message.
+        "nextMessageSeq": Query(
+            "findOneAndUpdate", BY_ID, update={"$inc": {"message_seq": 1}}, projection={"message_seq": 1}
+        ),
     },
 )
 
@@ -242,22 +249,36 @@ MESSAGES = CollectionSpec(
     documents=90_000_000,
     write_heavy=True,
     schema=_schema(
-        ["_id", "room_id", "author", "body", "created_at"],
+        ["_id", "room_id", "seq", "author", "body", "created_at"],
         {
             "_id": ID,
             "room_id": ID,
+            "seq": {"bsonType": ["int", "long"], "minimum": 1},
             "author": SUBJECT,
             "body": {"bsonType": "string", "minLength": 1, "maxLength": 4000},
             "created_at": DATE,
         },
     ),
-    indexes=(Index("log", (("room_id", 1), ("created_at", 1), ("_id", 1))),),
+    indexes=(
+        Index("log", (("room_id", 1), ("created_at", 1), ("_id", 1))),
+        # Not unique: the room's counter already makes numbers unique, and messages written before numbers
+        # existed have none (a unique index would refuse the second of them).
+        Index("sequence", (("room_id", 1), ("seq", 1))),
+    ),
     queries={
         **_pages(
             "log",
             {"room_id": 1, "author": 1, "body": 1, "created_at": 1},
             newest_first=False,
             scope={"room_id": Param("room_id", EXAMPLE_ID)},
+        ),
+        # The message stream: a room's messages after a sequence number, in sequence order.
+        "sequenceAfter": Query(
+            "find",
+            {"room_id": Param("room_id", EXAMPLE_ID), "seq": {"$gt": Param("after_seq", 41)}},
+            (("seq", 1),),
+            STREAM_PAGE,
+            {"room_id": 1, "seq": 1, "author": 1, "body": 1, "created_at": 1},
         ),
         "inRoom": Query("findOne", {"_id": Param("id", EXAMPLE_ID), "room_id": Param("room_id", EXAMPLE_ID)}),
         "remove": Query("deleteOne", {"_id": Param("id", EXAMPLE_ID), "room_id": Param("room_id", EXAMPLE_ID)}),

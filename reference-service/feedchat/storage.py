@@ -412,15 +412,41 @@ class Store:
     # -- messages -----------------------------------------------------------------------------------------
 
     def create_message(self, room_id: str, author: str, body: str) -> dict[str, Any]:
-        """Append a message to a room and return it."""
-        doc = {"_id": new_id(), "room_id": room_id, "author": author, "body": body, "created_at": now()}
+        """Append a message to a room and return it.
+
+        The message takes the room's next sequence number (``seq``, the stream position) from an atomic
+        increment on the room document, then is inserted. Two writers can insert in the other order than
+        they drew their numbers, so a reader may see ``seq`` 6 a moment before 5: :meth:`messages_after`
+        callers treat a gap as pending for a while (see ``feedchat.routes.stream``).
+        """
+        counter = self.shapes.query("rooms", "nextMessageSeq", id=room_id)
+        if counter is None:
+            raise LookupError(f"no room {room_id!r}")
+        doc = {
+            "_id": new_id(),
+            "room_id": room_id,
+            "seq": int(counter["message_seq"]),
+            "author": author,
+            "body": body,
+            "created_at": now(),
+        }
         self.shapes.insert("messages", doc)
         self.seen(author)
-        return _public(doc)
+        return _public({k: v for k, v in doc.items() if k != "seq"})
 
     def list_messages(self, room_id: str, limit: int, cursor: str | None) -> Page:
         """Messages of a room, oldest first."""
         return self._page("messages", "log", limit, cursor, room_id=room_id)
+
+    def room_position(self, room_id: str) -> int | None:
+        """The sequence number of the last message drawn in the room (0 before the first), or ``None`` if no room."""
+        doc = self.shapes.query("rooms", "byId", id=room_id)
+        return None if doc is None else int(doc.get("message_seq", 0))
+
+    def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """Up to ``limit`` messages of a room with a sequence number above ``after_seq``, as ``(seq, message)``."""
+        docs = self.shapes.query("messages", "sequenceAfter", room_id=room_id, after_seq=after_seq, limit=limit)
+        return [(int(d["seq"]), _public({k: v for k, v in d.items() if k != "seq"})) for d in docs]
 
     def get_message(self, room_id: str, message_id: str) -> dict[str, Any] | None:
         """The message ``message_id`` of ``room_id``, or ``None``."""
