@@ -15,6 +15,7 @@ from feedchat.issuer import DevIssuer, load_jwks
 from feedchat.jwks import KeySource
 from feedchat.ratelimit import RateLimiter, RateLimitHeaders, storage_for
 from feedchat.routes import ROUTERS
+from feedchat.routes.stream import StreamRegistry
 from feedchat.settings import Settings
 from feedchat.storage import Store
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.limiter = limiter
+    app.state.streams = StreamRegistry(settings.streams.max_per_client)
     app.state.store = store or Store.connect(settings.mongodb_uri, settings.database)
     app.state.verifier = TokenVerifier(
         keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.clock_skew_seconds

@@ -11,7 +11,7 @@ from feedchat.auth import ROLES
 from feedchat.contract import ContractError
 from feedchat.issuer import DevIssuer, KeyFileError, jwks_json
 from feedchat.ratelimit import LimitConfigError
-from feedchat.settings import Settings
+from feedchat.settings import Settings, SettingsError
 
 
 def _issuer(settings: Settings) -> DevIssuer:
@@ -24,6 +24,10 @@ def _issuer(settings: Settings) -> DevIssuer:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Feedchat, the handbook's reference service."""
+    try:
+        Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -40,7 +44,11 @@ def serve(host: str, port: int) -> None:
         app = create_app(Settings.from_env())
     except (KeyFileError, ContractError, LimitConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    from feedchat.routes.stream import close_streams_on_exit
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    close_streams_on_exit(server, app.state.streams)
+    server.run()
 
 
 @main.command()

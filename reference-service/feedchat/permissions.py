@@ -64,6 +64,7 @@ OPERATIONS: Mapping[str, Permission | None] = {
     "getRoom": PUBLIC,
     "createRoom": Permission.ROOM_CREATE,
     "listMessages": PUBLIC,
+    "streamMessages": PUBLIC,
     "createMessage": Permission.MESSAGE_CREATE,
     "deleteMessage": Permission.MESSAGE_DELETE_OWN,
     "banUser": Permission.USER_BAN,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,56 @@ from feedchat.ratelimit import DEFAULT_LIMITS
 
 SERVICE_ROOT = Path(__file__).resolve().parent.parent
 """The ``reference-service`` folder: it holds the contract and the development keys."""
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class EventStreamSettings:
+    """How the Server-Sent Events streams of chat rooms behave (``streamMessages``)."""
+
+    max_seconds: float = 300.0
+    """How long one stream stays open; then it ends and the client reconnects with ``Last-Event-ID``."""
+    heartbeat_seconds: float = 15.0
+    """The longest silence on an open stream: a comment line keeps proxies from closing it as idle."""
+    poll_seconds: float = 0.5
+    """How often an open stream reads the store for new messages."""
+    gap_seconds: float = 5.0
+    """How long a missing sequence number holds the stream back before it is skipped (its insert failed or
+    the message was deleted). Clocks of the service's replicas must agree to well within this."""
+    retry_ms: int = 1000
+    """The ``retry:`` hint: how long clients wait before reconnecting after a stream ends."""
+    max_per_client: int = 8
+    """Open streams per client address; one more is refused with 429."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EventStreamSettings:
+        """The ``FEEDCHAT_STREAM_*`` variables over the defaults; :class:`SettingsError` for a bad value."""
+        default = cls()
+        return cls(
+            max_seconds=_positive(env, "FEEDCHAT_STREAM_MAX_SECONDS", default.max_seconds),
+            heartbeat_seconds=_positive(env, "FEEDCHAT_STREAM_HEARTBEAT_SECONDS", default.heartbeat_seconds),
+            poll_seconds=_positive(env, "FEEDCHAT_STREAM_POLL_SECONDS", default.poll_seconds),
+            gap_seconds=_positive(env, "FEEDCHAT_STREAM_GAP_SECONDS", default.gap_seconds),
+            retry_ms=int(_positive(env, "FEEDCHAT_STREAM_RETRY_MS", default.retry_ms, whole=True)),
+            max_per_client=int(_positive(env, "FEEDCHAT_STREAM_MAX_PER_CLIENT", default.max_per_client, whole=True)),
+        )
+
+
+def _positive(env: Mapping[str, str], variable: str, default: float, *, whole: bool = False) -> float:
+    """The number in ``env[variable]`` (``default`` when unset); :class:`SettingsError` unless finite and > 0."""
+    text = env.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(int(text)) if whole else float(text)
+    except ValueError:
+        raise SettingsError(f"{variable}={text!r} is not a {'whole number' if whole else 'number'}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise SettingsError(f"{variable}={text!r} must be a finite number greater than 0")
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,10 +90,15 @@ class Settings:
     """Larger request bodies are refused with 413."""
     jwks_refresh_seconds: float = 30.0
     """The shortest time between two JWKS re-reads caused by tokens with an unknown ``kid``."""
+    streams: EventStreamSettings = field(default_factory=EventStreamSettings)
+    """The chat rooms' Server-Sent Events streams."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Settings from ``MONGODB_URI`` and the ``FEEDCHAT_*`` variables; unset ones keep their defaults."""
+        """Settings from ``MONGODB_URI`` and the ``FEEDCHAT_*`` variables; unset ones keep their defaults.
+
+        A variable that cannot be used is a :class:`SettingsError`.
+        """
         env = dict(os.environ if environ is None else environ)
         default = cls()
         jwks = env.get("FEEDCHAT_JWKS_PATH")
@@ -55,6 +111,7 @@ class Settings:
             dev_keys_dir=Path(env["FEEDCHAT_DEV_KEYS"]) if env.get("FEEDCHAT_DEV_KEYS") else default.dev_keys_dir,
             redis_url=env.get("REDIS_URL") or None,
             rate_limits={**default.rate_limits, **_pairs(env.get("FEEDCHAT_RATE_LIMITS", ""))},
+            streams=EventStreamSettings.from_env(env),
         )
 
 

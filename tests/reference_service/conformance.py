@@ -93,6 +93,9 @@ class Contract:
         return found + [f"{where}: {e}" for e in self._body_errors(schema_at, response)]
 
     def _body_errors(self, schema_at: str, response: httpx.Response) -> list[str]:
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media.startswith("text/"):
+            return self.errors_at(schema_at, response.text)
         try:
             body = response.json()
         except json.JSONDecodeError:

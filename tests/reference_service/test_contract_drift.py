@@ -28,7 +28,7 @@ def _existing(app: FastAPI, owner: str) -> Any:
 def test_route_table_equals_contract(app: FastAPI, document: dict[str, Any]) -> None:
     assert route_drift(app, document) == []
     assert {(m, p, o) for m, p, o in api_routes(app)} == set(contract_operations(document))
-    assert len(contract_operations(document)) == 16
+    assert len(contract_operations(document)) == 17
 
 
 def test_only_the_contract_files_are_served_outside_the_contract(app: FastAPI) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from feedchat.auth import Principal, require_principal
 from feedchat.models import Message, MessageCreate, MessagePage
+from feedchat.routes import stream
 from feedchat.routes.common import (
     DEFAULT_LIMIT,
     Cursor,
@@ -60,3 +62,19 @@ def create_message(
         return Message.model_validate(store.create_message(room_id, caller.sub, payload.body)), None
 
     return create_once(request, caller, idempotency_key, payload, make)
+
+
+@router.get(
+    "/v1/rooms/{room_id}/stream",
+    name="streamMessages",
+    response_class=stream.EventStreamResponse,
+    responses=declared(404, 422, 500),
+)
+async def stream_messages(
+    request: Request, store: StoreDep, room_id: str, last_event_id: stream.LastEventId = None
+) -> stream.EventStreamResponse:
+    """Streams a room's messages as Server-Sent Events, resuming after ``Last-Event-ID`` (see :mod:`.stream`)."""
+    room_end = await run_in_threadpool(store.room_position, room_id)
+    if room_end is None:
+        raise not_found("room")
+    return stream.open_stream(request, store, room_id, room_end, last_event_id)
