@@ -16,7 +16,7 @@ import gc
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, repeat
@@ -164,17 +164,28 @@ class Document:
         if not self._indexed:
             self._indexed = True
             with contextlib.suppress(_Unsupported):
-                self._index = _JsonIndex(self.text) if _looks_like_json(self.text) else _YamlIndex(self.text, self.data)
+                self._index = (
+                    _JsonIndex(self.text)
+                    if _looks_like_json(self.text)
+                    else _YamlIndex(self.text, self.data, self._starts)
+                )
         return self._index
 
-    def _line_column(self, offset: int) -> tuple[int, int]:
+    def _starts(self) -> list[int]:
+        """Offset of the start of each line (lines end at ``\\n``), one entry per line."""
         if self._line_starts is None:
             if _has_any(self.text, _OTHER_SPLITS):
                 self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
             else:  # str.splitlines breaks only at \n and \r\n here, and runs in C
-                self._line_starts = list(accumulate(map(len, self.text.splitlines(keepends=True)), initial=0))
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+                starts = list(accumulate(map(len, self.text.splitlines(keepends=True)), initial=0))
+                del starts[self.text.count("\n") + 1 :]  # the end of a last line without a line break
+                self._line_starts = starts
+        return self._line_starts
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        starts = self._starts()
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def _compose_locate(self, tokens: list[str]) -> tuple[int | None, int | None]:
         root = self._compose()
@@ -474,16 +485,19 @@ class _Lines:
     has lines. The table is built by C code (regular expressions, ``map``), not a loop per line.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, starts: list[int]) -> None:
         padded = "\n" + text
-        spaces = _INDENT.findall(padded)
+        self.starts = starts
+        try:  # one list of matches alive at a time: a large document has a hundred thousand lines
+            indents = bytes(map(len, _INDENT.findall(padded)))
+        except ValueError:  # a line indented 256 spaces or more
+            raise _Unsupported from None
         firsts = _FIRST.findall(padded)
-        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
-        if not len(spaces) == len(firsts) == len(self.starts):
+        if not len(indents) == len(firsts) == len(starts):
             raise _Unsupported
         try:
-            self.codes = bytes(map(operator.add, map(len, spaces), map(_IGNORED.get, firsts, repeat(0))))
-        except ValueError:  # a line indented 256 spaces or more
+            self.codes = bytes(map(operator.add, indents, map(_IGNORED.get, firsts, repeat(0))))
+        except ValueError:  # a non-content line indented 128 spaces or more
             raise _Unsupported from None
 
     def line_of(self, offset: int) -> int:
@@ -510,7 +524,7 @@ class _YamlIndex:
     node other than a block mapping, block sequence or scalar on the way, raises ``_Unsupported``.
     """
 
-    def __init__(self, text: str, data: Any) -> None:
+    def __init__(self, text: str, data: Any, starts: Callable[[], list[int]]) -> None:
         if _has_any(text, _ODD_BREAKS) or not isinstance(data, dict):
             raise _Unsupported
         self.text = text
@@ -527,6 +541,7 @@ class _YamlIndex:
         self._regions: dict[int, _Region] = {}
         self._nodes: dict[tuple[int, bool], _Node] = {}
         self._lines: _Lines | None = None
+        self._starts = starts
 
     def offset(self, tokens: list[str]) -> int:
         """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
@@ -609,7 +624,7 @@ class _YamlIndex:
         if column > _DEEPEST:
             raise _Unsupported
         if self._lines is None:
-            self._lines = _Lines(self.text)
+            self._lines = _Lines(self.text, self._starts())
         text, lines = self.text, self._lines
         codes, starts = lines.codes, lines.starts
         first = lines.line_of(start) + 1
