@@ -10,7 +10,10 @@ _MISSING = object()
 
 def escape(token: str | int) -> str:
     """Escape one reference token (``~`` → ``~0``, ``/`` → ``~1``)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" not in text and "/" not in text:  # nearly every token: skip building two copies
+        return text
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def unescape(token: str) -> str:
@@ -20,6 +23,8 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: str | int) -> str:
     """Append tokens to a pointer: ``join("/paths", "/v1/posts")`` → ``/paths/~1v1~1posts``."""
+    if len(tokens) == 1:
+        return base + "/" + escape(tokens[0])
     return base + "".join("/" + escape(t) for t in tokens)
 
 
