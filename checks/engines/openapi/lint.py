@@ -47,11 +47,12 @@ def load_checks() -> dict[str, CheckFn]:
 def lint(spec: Spec, rules: dict[str, Rule], *, only: set[str] | None = None) -> list[Finding]:
     """Run every check that has a rule (or only the keys in ``only``) and return findings."""
     found: list[tuple[Rule, Violation]] = []
-    for key, func in load_checks().items():
-        rule = rules.get(key)
-        if rule is None or (only is not None and key not in only):
-            continue
-        found.extend((rule, violation) for violation in func(spec))
+    with spec.frozen():
+        for key, func in load_checks().items():
+            rule = rules.get(key)
+            if rule is None or (only is not None and key not in only):
+                continue
+            found.extend((rule, violation) for violation in func(spec))
     places: dict[int, dict[str, tuple[int | None, int | None]]] = {}
     for doc in {id(v.where.doc): v.where.doc for _, v in found}.values():
         places[id(doc)] = doc.locate_many(v.where.pointer for _, v in found if v.where.doc is doc)

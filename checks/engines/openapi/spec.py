@@ -7,6 +7,7 @@ its own line; cycles are legal and are only ever followed with a guard.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class Spec:
     root: Document
     version: str
     docs: dict[str, Document] = field(default_factory=dict)
+    memo: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
+    """Results shared by the checks of one lint run (see :meth:`frozen`); ``None`` outside one."""
 
     @classmethod
     def load(cls, path: Path | str) -> Spec:
@@ -87,8 +90,25 @@ class Spec:
         """The root document's data."""
         return self.root.data
 
+    @contextmanager
+    def frozen(self) -> Iterator[Spec]:
+        """While the document is not changed (a lint run), share derived results between the checks."""
+        self.memo = {}
+        try:
+            yield self
+        finally:
+            self.memo = None
+
     def operations(self) -> Iterator[Operation]:
         """Every operation under ``paths``, path-item ``$ref``s followed."""
+        if self.memo is not None:
+            found = self.memo.get("operations")
+            if found is None:
+                found = self.memo["operations"] = list(self._operations())
+            return iter(found)
+        return self._operations()
+
+    def _operations(self) -> Iterator[Operation]:
         paths = self.data.get("paths")
         if not isinstance(paths, dict):
             return

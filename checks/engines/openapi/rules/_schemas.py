@@ -172,7 +172,20 @@ def types_of(schema: dict[str, Any]) -> set[str]:
 
 
 def parameters(spec: Spec, op: Operation) -> list[tuple[dict[str, Any], Where]]:
-    """The operation's effective parameters: path-item ones, overridden by the operation's own by name and place."""
+    """The operation's effective parameters: path-item ones, overridden by the operation's own by name and place.
+
+    Within a lint run the list is computed once per operation and shared: do not change it.
+    """
+    if spec.memo is None:
+        return _parameters(spec, op)
+    key = ("parameters", op.where.doc.path, op.where.pointer)
+    found = spec.memo.get(key)
+    if found is None:
+        found = spec.memo[key] = _parameters(spec, op)
+    return found
+
+
+def _parameters(spec: Spec, op: Operation) -> list[tuple[dict[str, Any], Where]]:
     chosen: dict[tuple[str, str], tuple[dict[str, Any], Where]] = {}
     item_where = Where(op.where.doc, op.where.pointer.rsplit("/", 1)[0])
     for owner, where in ((op.path_item, item_where), (op.node, op.where)):
@@ -193,7 +206,20 @@ def parameter_schema(spec: Spec, param: dict[str, Any], where: Where) -> dict[st
 
 
 def responses(spec: Spec, op: Operation) -> dict[str, tuple[dict[str, Any], Where]]:
-    """The operation's responses by status, ``$ref``s followed."""
+    """The operation's responses by status, ``$ref``s followed.
+
+    Within a lint run the mapping is computed once per operation and shared: do not change it.
+    """
+    if spec.memo is None:
+        return _responses(spec, op)
+    key = ("responses", op.where.doc.path, op.where.pointer)
+    found = spec.memo.get(key)
+    if found is None:
+        found = spec.memo[key] = _responses(spec, op)
+    return found
+
+
+def _responses(spec: Spec, op: Operation) -> dict[str, tuple[dict[str, Any], Where]]:
     found: dict[str, tuple[dict[str, Any], Where]] = {}
     declared = op.node.get("responses")
     if isinstance(declared, dict):
