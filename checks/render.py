@@ -22,9 +22,9 @@ def plain_link(path: str) -> str:
 
 def rule_page(rule: Rule, *, link: LinkFn = plain_link) -> str:
     """The page of ``rule``, with its engine's usage line and the check's source file."""
-    from checks.engines import all_engines
+    from checks.engines import engine_names, get_engine
 
-    engine = all_engines().get(rule.enforced.engine)
+    engine = get_engine(rule.enforced.engine) if rule.enforced.engine in engine_names() else None
     if engine is None or rule.enforced.key is None:
         return rule_markdown(rule, link=link)
     return rule_markdown(rule, link=link, check_source=engine.source_of(rule.enforced.key), usage=engine.usage)
