@@ -128,6 +128,8 @@ def quoted_figures() -> list[tuple[str, str]]:
         ("abuse-prevention.md", refresh),
         ("key-rotation.md", hour),
         ("architecture.md", hour),
+        ("abuse-prevention.md", f"after {settings.streams.max_seconds:g} seconds"),
+        ("abuse-prevention.md", f"at most {settings.streams.max_per_client} live streams"),
     ]
 
 
