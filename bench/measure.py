@@ -33,6 +33,8 @@ class Run:
     peak_rss_kib: int | None
     exit_code: int | None
     error: str | None = None
+    cpu_s: float | None = None
+    """User plus system CPU time of the tool (GNU time); steadier than wall time on a busy machine."""
 
 
 @dataclass
@@ -52,6 +54,14 @@ class Timing:
         if self.error is not None or not self.runs:
             return None
         return statistics.median(r.wall_s for r in self.runs)
+
+    @property
+    def cpu_s(self) -> float | None:
+        """Median CPU time (user + system), when every run succeeded and it was measured."""
+        values = [r.cpu_s for r in self.runs if r.cpu_s is not None]
+        if self.error is not None or not values or len(values) != len(self.runs):
+            return None
+        return statistics.median(values)
 
     @property
     def peak_rss_kib(self) -> int | None:
@@ -85,7 +95,7 @@ def run_once(
     """Run ``command`` once; a timer kills its whole process group when it overruns ``timeout``."""
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         rss_file = Path(tmp) / "rss"
-        argv = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *command] if GNU_TIME else command
+        argv = [GNU_TIME, "-f", "%M %U %S", "-o", str(rss_file), *command] if GNU_TIME else command
         with (Path(tmp) / "out").open("w+b") as out, (Path(tmp) / "err").open("w+b") as err:
             start = time.perf_counter()
             try:
@@ -100,13 +110,13 @@ def run_once(
             finally:
                 timer.cancel()
             wall = time.perf_counter() - start
-            rss = _read_rss(rss_file)
+            rss, cpu = _read_usage(rss_file)
             if timed_out.is_set():
-                return Run(wall, rss, None, f"timed out after {timeout:g} s")
+                return Run(wall, rss, None, f"timed out after {timeout:g} s", cpu)
             out.seek(0)
             err.seek(0)
             error = accept(code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
-            return Run(wall, rss, code, error)
+            return Run(wall, rss, code, error, cpu)
 
 
 def measure(
@@ -128,6 +138,28 @@ def measure(
     return timing
 
 
+def measure_interleaved(
+    commands: Mapping[str, tuple[list[str], Accept]],
+    *,
+    runs: int,
+    timeout: float = 300.0,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Timing]:
+    """Run every command ``runs`` times in rounds (A, B, C, A, B, C, …); a command stops at its first failure.
+
+    On a shared machine the load changes from minute to minute. Taking every tool's n-th run in the same
+    round exposes all of them to the same conditions, so their ratios stay fair even when the absolute
+    times move.
+    """
+    timings = {name: Timing() for name in commands}
+    for _ in range(runs):
+        for name, (command, accept) in commands.items():
+            timing = timings[name]
+            if timing.error is None:
+                timing.runs.append(run_once(command, accept=accept, timeout=timeout, env=env))
+    return timings
+
+
 def first_line(text: str, *, skip: tuple[str, ...] = ()) -> str:
     """First line of a tool's output that says something (not blank, no banner box, not in ``skip``), shortened."""
     lines = (s.strip() for s in text.splitlines())
@@ -135,13 +167,19 @@ def first_line(text: str, *, skip: tuple[str, ...] = ()) -> str:
     return line if len(line) <= 160 else line[:157] + "..."
 
 
-def _read_rss(path: Path) -> int | None:
-    """The peak RSS GNU time wrote (its last line, in KiB)."""
+def _read_usage(path: Path) -> tuple[int | None, float | None]:
+    """Peak RSS in KiB and user + system CPU seconds from GNU time's last line (``%M %U %S``)."""
     try:
-        lines = path.read_text().split()
+        lines = path.read_text().strip().splitlines()
     except OSError:
-        return None
-    return int(lines[-1]) if lines and lines[-1].isdigit() else None
+        return None, None
+    fields = lines[-1].split() if lines else []
+    if len(fields) != 3 or not fields[0].isdigit():
+        return None, None
+    try:
+        return int(fields[0]), float(fields[1]) + float(fields[2])
+    except ValueError:
+        return int(fields[0]), None
 
 
 def _kill_group(pid: int, flag: threading.Event) -> None:

@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from bench import peers
 from bench.delete_op import without_one_delete
-from bench.measure import GNU_TIME, Accept, Timing, exit_status, measure
+from bench.measure import GNU_TIME, Accept, Timing, exit_status, measure_interleaved
 from bench.table import render
 from checks.errors import HandbookError
 from checks.sources import Document
@@ -52,6 +52,7 @@ class Row:
             "document": self.document,
             "tool": self.tool,
             "median_wall_s": self.timing.wall_s if self.timing else None,
+            "median_cpu_s": self.timing.cpu_s if self.timing else None,
             "median_peak_rss_kib": self.timing.peak_rss_kib if self.timing else None,
             "error": self.error or (self.timing.error if self.timing else None),
             "runs": [run.__dict__ for run in runs],
@@ -186,16 +187,15 @@ def _time_all(
     args: argparse.Namespace,
     env: dict[str, str],
 ) -> list[Row]:
-    rows = []
-    for tool, command in commands.items():
-        if command is None:
-            rows.append(Row(document, tool, error=f"not installed: {installed[tool]}"))
-            continue
-        argv, accept = command
-        print(f"{document}: {tool} ...", file=sys.stderr)
-        timing = measure(argv, runs=args.runs, accept=accept, timeout=args.timeout, env=env)
-        rows.append(Row(document, tool, timing))
-    return rows
+    runnable = {tool: command for tool, command in commands.items() if command is not None}
+    print(f"{document}: {', '.join(runnable)} ({args.runs} rounds) ...", file=sys.stderr)
+    timings = measure_interleaved(runnable, runs=args.runs, timeout=args.timeout, env=env)
+    return [
+        Row(document, tool, timings[tool])
+        if tool in timings
+        else Row(document, tool, error=f"not installed: {installed[tool]}")
+        for tool in commands
+    ]
 
 
 def write_results(args: argparse.Namespace, specs: list[Path], lint: list[Row], breaking: list[Row]) -> Path:

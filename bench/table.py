@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from bench.run import Row
 
 BASELINE = "handbook"
-HEADERS = ("document", "tool", "median wall", "peak RSS", "wall ×hb", "RSS ×hb", "note")
+HEADERS = ("document", "tool", "median wall", "median CPU", "peak RSS", "wall ×hb", "CPU ×hb", "RSS ×hb", "note")
 
 
 def render(title: str, rows: list[Row]) -> str:
@@ -19,6 +19,7 @@ def render(title: str, rows: list[Row]) -> str:
         timing = row.timing
         error = row.error or (timing.error if timing else None)
         wall = timing.wall_s if timing else None
+        cpu = timing.cpu_s if timing else None
         rss = timing.peak_rss_kib if timing else None
         base = baseline.get(row.document)
         lines.append(
@@ -26,8 +27,10 @@ def render(title: str, rows: list[Row]) -> str:
                 row.document,
                 row.tool,
                 f"{wall:.2f} s" if wall is not None else "-",
+                f"{cpu:.2f} s" if cpu is not None else "-",
                 f"{rss / 1024:.0f} MiB" if rss is not None else "-",
                 _ratio(wall, base.wall_s if base else None),
+                _ratio(cpu, base.cpu_s if base else None),
                 _ratio(rss, base.peak_rss_kib if base else None),
                 _note(row, error),
             )
