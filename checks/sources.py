@@ -71,6 +71,11 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was built is all in the youngest generation now, and the next collections would walk it
+        # generation by generation. Moving it straight to the oldest one (freeze, then unfreeze: two list
+        # splices) leaves it to the rare full collections, as if it had aged there.
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 
