@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from joserfc import jwt
 from joserfc.jwk import OKPKey
+
+from tests.net import free_port, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -26,23 +27,6 @@ SERVICE = ROOT / "reference-service"
 RATE_LIMITS = (
     "address=10000/minute,auth-failures=10000/minute,creates=1000/minute,writes=1000/minute,moderation=1000/minute"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up within {seconds} s")
 
 
 @dataclass

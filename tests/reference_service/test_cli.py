@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from click.testing import CliRunner
 from feedchat.auth import TokenVerifier
 from feedchat.cli import main
 from feedchat.issuer import DevIssuer
+
+from tests.net import free_port
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -56,15 +57,9 @@ def test_serve_with_a_missing_jwks_file_fails_in_one_line(tmp_path: Path) -> Non
     assert "missing.json: not a readable JWKS document" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_module_entry_point_serves_the_api(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **_env(tmp_path)}
     env.pop("MONGODB_URI", None)
     token = subprocess.run(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,27 +26,10 @@ from feedchat.routes import common
 from feedchat.settings import SERVICE_ROOT, Settings
 from feedchat.storage import Store, StoredResponse
 
+from tests.net import free_port, wait_until_up
+
 CONCURRENT = 100
 GENEROUS_LIMITS = ",".join(f"{policy}=100000/minute" for policy in POLICIES)
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, seconds: float = 20) -> None:
-    """Poll ``url`` until the service answers."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up within {seconds} s")
 
 
 @dataclass

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ import pytest
 from feedchat.issuer import DevIssuer
 from feedchat.settings import Settings
 
+from tests.net import free_port
+
 from .sse import Comment, Event, Retry, parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,12 +32,6 @@ MAX_PER_CLIENT = 3
 WRITERS = ("alice", "bob")
 PER_WRITER = 100
 SEED = 20240605
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -17,7 +17,7 @@ from feedchat.app import create_app
 from feedchat.issuer import DevIssuer
 from feedchat.settings import Settings
 
-from tests.redis_server import free_port
+from tests.net import free_port
 
 SMALL_LIMITS = {"address": "1000/minute", "auth-failures": "5/minute", "writes": "50/minute", "creates": "5/minute"}
 
