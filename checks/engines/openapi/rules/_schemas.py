@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from checks import pointer as jp
 from checks.engines.openapi.spec import Operation, Spec, Where
@@ -171,18 +171,26 @@ def types_of(schema: dict[str, Any]) -> set[str]:
     return set()
 
 
+_T = TypeVar("_T")
+
+
+def _per_operation(spec: Spec, op: Operation, compute: Callable[[Spec, Operation], _T]) -> _T:
+    """``compute(spec, op)``, computed once per operation within a lint run (when the spec carries a memo)."""
+    if spec.memo is None:
+        return compute(spec, op)
+    key = (compute.__name__, op.where.doc.path, op.where.pointer)
+    found = spec.memo.get(key)
+    if found is None:
+        found = spec.memo[key] = compute(spec, op)
+    return found
+
+
 def parameters(spec: Spec, op: Operation) -> list[tuple[dict[str, Any], Where]]:
     """The operation's effective parameters: path-item ones, overridden by the operation's own by name and place.
 
     Within a lint run the list is computed once per operation and shared: do not change it.
     """
-    if spec.memo is None:
-        return _parameters(spec, op)
-    key = ("parameters", op.where.doc.path, op.where.pointer)
-    found = spec.memo.get(key)
-    if found is None:
-        found = spec.memo[key] = _parameters(spec, op)
-    return found
+    return _per_operation(spec, op, _parameters)
 
 
 def _parameters(spec: Spec, op: Operation) -> list[tuple[dict[str, Any], Where]]:
@@ -210,13 +218,7 @@ def responses(spec: Spec, op: Operation) -> dict[str, tuple[dict[str, Any], Wher
 
     Within a lint run the mapping is computed once per operation and shared: do not change it.
     """
-    if spec.memo is None:
-        return _responses(spec, op)
-    key = ("responses", op.where.doc.path, op.where.pointer)
-    found = spec.memo.get(key)
-    if found is None:
-        found = spec.memo[key] = _responses(spec, op)
-    return found
+    return _per_operation(spec, op, _responses)
 
 
 def _responses(spec: Spec, op: Operation) -> dict[str, tuple[dict[str, Any], Where]]:
