@@ -43,7 +43,7 @@ def rules(rule_id: str | None, area: str | None, level: str | None, engine: str 
             raise UsageError(f"no rule {rule_id!r}; run 'handbook rules' to list them")
         rule = registry.get(rule_id)
         if fmt == "json":
-            click.echo(rule.model_dump_json(indent=2))
+            click.echo(json.dumps(rule.to_dict(), indent=2, ensure_ascii=False))
         else:
             click.echo(rule_page(rule))
         return
@@ -51,7 +51,7 @@ def rules(rule_id: str | None, area: str | None, level: str | None, engine: str 
         area=Area(area) if area else None, level=Level(level.upper()) if level else None, engine=engine
     )
     if fmt == "json":
-        click.echo(json.dumps([r.model_dump(mode="json") for r in selected], indent=2))
+        click.echo(json.dumps([r.to_dict() for r in selected], indent=2))
         return
     width = max((len(r.title) for r in selected), default=10)
     for r in selected:

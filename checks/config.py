@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, ClassVar, Literal, cast
 
 from checks.errors import ConfigError
 from checks.findings import Finding, Location, Report
+from checks.validate import Invalid, choice, iso_date, items, mapping, text
 
 DEFAULT_DOCS_URL = "https://backend-handbook.github.io/handbook/"
 FailOn = Literal["error", "warning", "never"]
 
 
-class Waiver(BaseModel):
+WAIVED_RULE = re.compile(r"^(API|SEC|DATA|REL|OBS|QUAL)-\d{3}$")
+
+
+@dataclass(frozen=True)
+class Waiver:
     """A decision to accept findings of one rule in some files until a date."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    rule: str = Field(pattern=r"^(API|SEC|DATA|REL|OBS|QUAL)-\d{3}$")
-    path: str = Field(min_length=1)
-    reason: str = Field(min_length=10)
-    owner: str = Field(min_length=2)
+    rule: str
+    path: str
+    reason: str
+    owner: str
     expires: date
+
+    @classmethod
+    def parse(cls, data: Any, loc: tuple[str | int, ...]) -> Waiver:
+        """Validate one ``[[tool.handbook.waivers]]`` entry."""
+        d = mapping(data, loc, required=("rule", "path", "reason", "owner", "expires"))
+        return cls(
+            rule=text(d["rule"], (*loc, "rule"), pattern=WAIVED_RULE),
+            path=text(d["path"], (*loc, "path"), min_length=1),
+            reason=text(d["reason"], (*loc, "reason"), min_length=10),
+            owner=text(d["owner"], (*loc, "owner"), min_length=2),
+            expires=iso_date(d["expires"], (*loc, "expires")),
+        )
 
     def covers(self, finding: Finding, root: Path) -> bool:
         """True when this waiver matches the finding's rule and file (or logical name)."""
@@ -45,12 +59,32 @@ class Waiver(BaseModel):
         return fnmatch.fnmatch(where, self.path)
 
 
-class _Top(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+@dataclass(frozen=True)
+class _Top:
+    """The keys of ``[tool.handbook]`` itself; every other key is an engine's section."""
 
-    docs_url: str = Field(default=DEFAULT_DOCS_URL, alias="docs-url")
-    fail_on: FailOn = Field(default="error", alias="fail-on")
-    waivers: list[Waiver] = Field(default_factory=list)
+    docs_url: str
+    fail_on: FailOn
+    waivers: list[Waiver]
+    sections: dict[str, Any]
+
+    KEYS: ClassVar[dict[str, str]] = {
+        "docs-url": "docs_url",
+        "docs_url": "docs_url",
+        "fail-on": "fail_on",
+        "fail_on": "fail_on",
+    }
+
+    @classmethod
+    def parse(cls, table: Any) -> _Top:
+        d = mapping(table, (), extra=True)
+        known = {cls.KEYS.get(k, k): v for k, v in d.items() if k in cls.KEYS or k == "waivers"}
+        return cls(
+            docs_url=text(known.get("docs_url", DEFAULT_DOCS_URL), ("docs-url",)),
+            fail_on=cast(FailOn, choice(known.get("fail_on", "error"), ("fail-on",), ("error", "warning", "never"))),
+            waivers=items(known.get("waivers"), ("waivers",), Waiver.parse),
+            sections={k: v for k, v in d.items() if k not in cls.KEYS and k != "waivers"},
+        )
 
 
 class EngineSections(Mapping[str, Any]):
@@ -72,12 +106,14 @@ class EngineSections(Mapping[str, Any]):
         if name not in self._valid:
             from checks.engines import get_engine
 
-            value = self._raw[name]
             try:
-                self._valid[name] = get_engine(name).settings_model.model_validate(value)
-            except ValidationError as exc:
+                self._valid[name] = get_engine(name).parse_settings(self._raw[name])
+            except Invalid as exc:
+                where = exc.where()
                 raise ConfigError(
-                    _explain(f"tool.handbook.{name}", exc),
+                    f"[tool.handbook.{name}] {where}: {exc.message}"
+                    if where
+                    else f"[tool.handbook.{name}] {exc.message}",
                     file=self._file,
                     line=_line_of(self._text, f"[tool.handbook.{name}]"),
                 ) from None
@@ -140,8 +176,8 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
     if not path.is_file():
         raise ConfigError("configuration file not found", file=shown)
     try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        source = path.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", file=shown) from None
     except tomllib.TOMLDecodeError as exc:
@@ -150,19 +186,21 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
     if not isinstance(table, dict):
         raise ConfigError("[tool.handbook] must be a table", file=shown)
     try:
-        top = _Top.model_validate(table)
-    except ValidationError as exc:
-        raise ConfigError(_explain("tool.handbook", exc), file=shown, line=_line_of(text, "[tool.handbook]")) from None
+        top = _Top.parse(table)
+    except Invalid as exc:
+        raise ConfigError(
+            f"[tool.handbook] {exc.where()}: {exc.message}", file=shown, line=_line_of(source, "[tool.handbook]")
+        ) from None
     engines = engine_names()
-    for name in top.model_extra or {}:
+    for name in top.sections:
         if name not in engines:
             known = ", ".join(["docs-url", "fail-on", "waivers", *engines])
             raise ConfigError(
                 f"[tool.handbook] unknown key {name!r} (known: {known})",
                 file=shown,
-                line=_line_of(text, name),
+                line=_line_of(source, name),
             )
-    settings = EngineSections(dict(top.model_extra or {}), file=shown, text=text)
+    settings = EngineSections(top.sections, file=shown, text=source)
     return Config(
         root=path.parent.resolve(),
         file=shown,
@@ -170,7 +208,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         fail_on=top.fail_on,
         waivers=top.waivers,
         engines=settings,
-        waiver_lines=_waiver_lines(text),
+        waiver_lines=_waiver_lines(source),
     )
 
 
@@ -214,12 +252,6 @@ def waiver_findings(config: Config, *, today: date | None = None) -> list[Findin
             )
         )
     return out
-
-
-def _explain(where: str, exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    loc = ".".join(str(p) for p in error["loc"])
-    return f"[{where}] {loc}: {error['msg']}" if loc else f"[{where}] {error['msg']}"
 
 
 def _line_of(text: str, needle: str) -> int | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +118,8 @@ def write_atomically(path: Path, text: str, *, protect: list[Path]) -> None:
         raise UsageError(f"--output {path} would overwrite an input file")
     if not target.parent.is_dir():
         raise UsageError(f"--output {path}: folder {path.parent} does not exist")
+    import tempfile  # only reports written to a file need it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

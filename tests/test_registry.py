@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from checks.engines import all_engines, validate_enforcement
 from checks.errors import RegistryError
-from checks.registry import default_registry, load_registry, standards_dir
+from checks.registry import cached_registry, default_registry, load_registry, standards_dir
 from checks.rules import Area
 
 GOOD = standards_dir() / "api" / "API-102-path-major-version.yaml"
@@ -116,3 +117,57 @@ def test_every_engine_key_enforces_a_rule() -> None:
     registry = default_registry()
     for engine in all_engines().values():
         assert set(engine.keys()) == set(registry.for_engine(engine.name)), engine.name
+
+
+def _copy_standards(tmp_path: Path) -> Path:
+    root = tmp_path / "standards"
+    shutil.copytree(standards_dir(), root)
+    return root
+
+
+def test_snapshot_is_reused_and_any_edit_invalidates_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy_standards(tmp_path)
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    first = cached_registry(root)
+    (snapshot,) = (tmp_path / "cache").glob("registry-*.json")
+    assert cached_registry(root).rules == first.rules == load_registry(root).rules
+    # A snapshot whose data differs but whose stamp matches is what a current snapshot looks like: it is used.
+    body = json.loads(snapshot.read_text(encoding="utf-8"))
+    rule_file = str(root / "api" / GOOD.name)
+    body["data"][rule_file]["title"] = "Changed in the snapshot only"
+    snapshot.write_text(json.dumps(body), encoding="utf-8")
+    assert cached_registry(root).get("API-102").title == "Changed in the snapshot only"
+    # Editing the rule file changes its stamp: the file is read again and the snapshot rewritten.
+    path = root / "api" / GOOD.name
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    assert cached_registry(root).get("API-102").title.startswith("Edited ")
+    assert json.loads(snapshot.read_text(encoding="utf-8"))["data"][rule_file]["title"].startswith("Edited ")
+
+
+def test_a_broken_edit_is_reported_even_with_a_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy_standards(tmp_path)
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    cached_registry(root)
+    path = root / "api" / GOOD.name
+    path.write_text(path.read_text(encoding="utf-8").replace("level: MUST", "level: SOMETIMES", 1), encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"level: Input should be 'MUST', 'SHOULD' or 'MAY'") as err:
+        cached_registry(root)
+    assert err.value.file and err.value.file.endswith(GOOD.name) and err.value.line
+
+
+def test_a_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy_standards(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(cache))
+    cached_registry(root)
+    (snapshot,) = cache.glob("registry-*.json")
+    snapshot.write_bytes(b"\x00\xff not json")
+    assert len(cached_registry(root)) == len(load_registry(root))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    assert len(cached_registry(root)) == len(load_registry(root))
+    monkeypatch.setenv("HANDBOOK_NO_CACHE", "1")
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "unused"))
+    cached_registry(root)
+    assert not (tmp_path / "unused").exists()

@@ -15,10 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from checks.errors import RegistryError
 from checks.registry import PROJECT_ROOT, Registry
+from checks.validate import mapping
 
 if TYPE_CHECKING:
     import click
@@ -28,19 +27,12 @@ if TYPE_CHECKING:
     from checks.rules import Example, Rule
 
 
-class EngineSettings(BaseModel):
-    """Base of each engine's ``[tool.handbook.<engine>]`` section."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
 class Engine(ABC):
     """A family of checks run by one ``handbook check <name>`` command."""
 
     name: ClassVar[str]
     title: ClassVar[str]
     usage: ClassVar[str]
-    settings_model: ClassVar[type[EngineSettings]] = EngineSettings
 
     @abstractmethod
     def keys(self) -> dict[str, Any]:
@@ -53,6 +45,10 @@ class Engine(ABC):
     @abstractmethod
     def command(self) -> click.Command:
         """The ``handbook check <name>`` subcommand."""
+
+    def parse_settings(self, data: Any) -> Any:
+        """Validate this engine's ``[tool.handbook.<name>]`` section; raise :class:`~checks.validate.Invalid`."""
+        return mapping(data, ())
 
     def run_configured(self, config: Config) -> Report | None:
         """Run on what ``[tool.handbook]`` configures; ``None`` when not configured."""
@@ -78,7 +74,12 @@ def engine_names() -> list[str]:
 
     Each module is named after the engine it defines, so a command can import only the engine it runs.
     """
-    return sorted(info.name for info in pkgutil.iter_modules(__path__))
+    return list(_engine_modules())
+
+
+@cache
+def _engine_modules() -> tuple[str, ...]:
+    return tuple(sorted(info.name for info in pkgutil.iter_modules(__path__)))
 
 
 @cache
@@ -109,6 +110,7 @@ def validate_enforcement(registry: Registry, engines: Iterable[str] | None = Non
     """
     names = set(engine_names())
     checked = {name: get_engine(name) for name in (names if engines is None else engines)}
+    keys = {name: engine.keys() for name, engine in checked.items()}
     for rule in registry:
         spec = rule.enforced
         if spec.is_review:
@@ -116,11 +118,10 @@ def validate_enforcement(registry: Registry, engines: Iterable[str] | None = Non
         shown = registry.source_of(rule.id)
         if spec.engine not in names:
             raise RegistryError(f"enforced.engine: unknown engine {spec.engine!r}", file=shown)
-        engine = checked.get(spec.engine)
-        if engine is not None and spec.key not in engine.keys():  # noqa: SIM118 - keys() is the engine's method
+        if spec.engine in keys and spec.key not in keys[spec.engine]:
             raise RegistryError(f"enforced.key: engine {spec.engine!r} has no check {spec.key!r}", file=shown)
-    for engine in checked.values():
-        covered = registry.for_engine(engine.name)
-        for key in engine.keys():  # noqa: SIM118
+    for name, implemented in keys.items():
+        covered = registry.for_engine(name)
+        for key in implemented:
             if key not in covered:
-                raise RegistryError(f"check {engine.name}:{key} enforces no rule in the registry")
+                raise RegistryError(f"check {name}:{key} enforces no rule in the registry")

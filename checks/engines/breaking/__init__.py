@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import Field
 
 from checks.config import Config
-from checks.engines import Engine, EngineSettings
+from checks.engines import Engine
 from checks.engines.breaking import policy
 from checks.engines.breaking.changes import (
     BREAKING_KEY,
@@ -31,16 +31,24 @@ from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.sources import Document, collector_paused
+from checks.validate import mapping, paths, text
 
 EXAMPLE_TODAY = dt.date(2025, 6, 1)
 """The fixed date rule examples are judged on, so their sunset dates keep their meaning."""
 
 
-class BreakingSettings(EngineSettings):
+@dataclass(frozen=True)
+class BreakingSettings:
     """``[tool.handbook.breaking]``: contracts to compare with their version at a git ref."""
 
-    specs: list[str] = Field(min_length=1)
-    base: str = Field(default="origin/main", min_length=1)
+    specs: list[str]
+    base: str = "origin/main"
+
+    @classmethod
+    def parse(cls, data: Any) -> BreakingSettings:
+        """Validate the section: ``specs`` is a non-empty list of paths, ``base`` a git ref."""
+        d = mapping(data, (), required=("specs",), optional=("base",))
+        return cls(specs=paths(d["specs"], ("specs",)), base=text(d.get("base", cls.base), ("base",), min_length=1))
 
 
 def to_findings(changes: list[Change], rules: dict[str, Rule]) -> list[Finding]:
@@ -84,7 +92,9 @@ class BreakingEngine(Engine):
     name = "breaking"
     title = "Breaking-change gate"
     usage = "handbook check breaking OLD NEW` or `handbook check breaking --base REF NEW"
-    settings_model = BreakingSettings
+
+    def parse_settings(self, data: Any) -> BreakingSettings:
+        return BreakingSettings.parse(data)
 
     def keys(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ import click
 from pydantic import Field
 
 from checks.config import Config
-from checks.engines import Engine, EngineSettings
+from checks.engines import Engine
 from checks.engines.code.rules import LANGUAGES, load_checks
 from checks.engines.code.scan import ENGINE_NAME, findings_from
 from checks.engines.code.semgrep import run_semgrep
@@ -24,6 +24,7 @@ from checks.findings import Finding, Report
 from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
 from checks.rules import Example, Rule
+from checks.settings import EngineSettings
 
 
 class CodeSettings(EngineSettings):
@@ -38,7 +39,9 @@ class CodeEngine(Engine):
     name = ENGINE_NAME
     title = "Static code rules (semgrep)"
     usage = "handbook check code PATH…"
-    settings_model = CodeSettings
+
+    def parse_settings(self, data: Any) -> CodeSettings:
+        return CodeSettings.parse(data)
 
     def __init__(self) -> None:
         self._examples: dict[tuple[str, str, str], list[Finding]] = {}

@@ -17,7 +17,7 @@ import yaml
 from pydantic import Field
 
 from checks.config import Config
-from checks.engines import Engine, EngineSettings
+from checks.engines import Engine
 from checks.engines.contract import fuzz, judges
 from checks.engines.contract.contract import OperationFacts, operations
 from checks.engines.contract.exchange import Exchange, exchange_from_dict
@@ -29,6 +29,7 @@ from checks.findings import Finding, Location, Report
 from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
 from checks.rules import Example, Rule
+from checks.settings import EngineSettings
 from checks.sources import Document
 
 Judge = Callable[[OperationFacts, list[Exchange]], Iterator[judges.Violation]]
@@ -68,7 +69,9 @@ class ContractEngine(Engine):
     name = "contract"
     title = "Contract tests against a live service"
     usage = "handbook check contract --spec SPEC --url URL"
-    settings_model = ContractSettings
+
+    def parse_settings(self, data: Any) -> ContractSettings:
+        return ContractSettings.parse(data)
 
     def keys(self) -> dict[str, Any]:
         return {SCHEMATHESIS_KEY: fuzz.run, **JUDGES}

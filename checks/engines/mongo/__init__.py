@@ -17,7 +17,7 @@ import click
 from pydantic import Field
 
 from checks.config import Config
-from checks.engines import Engine, EngineSettings
+from checks.engines import Engine
 from checks.engines.mongo.audit import ENGINE_NAME, Limits, audit, load_checks
 from checks.engines.mongo.capture import KEY as CAPTURE_KEY
 from checks.engines.mongo.capture import capture_audit, load_capture, parse_capture
@@ -28,6 +28,7 @@ from checks.findings import Finding, Report
 from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
 from checks.rules import Example, Rule
+from checks.settings import EngineSettings
 
 
 class MongoSettings(EngineSettings):
@@ -56,7 +57,9 @@ class MongoEngine(Engine):
     name = ENGINE_NAME
     title = "MongoDB index and query audit"
     usage = "handbook check mongo [MANIFEST] [--uri URI | --capture FILE]"
-    settings_model = MongoSettings
+
+    def parse_settings(self, data: Any) -> MongoSettings:
+        return MongoSettings.parse(data)
 
     def keys(self) -> dict[str, Any]:
         return {**load_checks(), **LIVE_CHECKS, CAPTURE_KEY: capture_audit}

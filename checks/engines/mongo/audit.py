@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from checks import pointer as jp
@@ -220,11 +220,16 @@ def check(key: str, *, manifest_wide: bool = False) -> Callable[[CheckFn], Check
 
 def load_checks() -> dict[str, CheckFn]:
     """Import every module in ``checks.engines.mongo.rules`` so their checks register."""
+    _import_rule_modules()
+    return CHECKS
+
+
+@cache
+def _import_rule_modules() -> None:
     from checks.engines.mongo import rules
 
     for info in pkgutil.iter_modules(rules.__path__):
         importlib.import_module(f"{rules.__name__}.{info.name}")
-    return CHECKS
 
 
 def audit(

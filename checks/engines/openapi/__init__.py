@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import Field
 
 from checks.config import Config
-from checks.engines import Engine, EngineSettings
+from checks.engines import Engine
 from checks.engines.openapi.lint import lint, load_checks
 from checks.engines.openapi.spec import Spec
 from checks.errors import UsageError
@@ -18,12 +18,20 @@ from checks.output import config_for, emit, options_from, output_options
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.sources import Document, collector_paused
+from checks.validate import mapping, paths
 
 
-class OpenAPISettings(EngineSettings):
+@dataclass(frozen=True)
+class OpenAPISettings:
     """``[tool.handbook.openapi]``: the contracts of the repository."""
 
-    specs: list[str] = Field(min_length=1)
+    specs: list[str]
+
+    @classmethod
+    def parse(cls, data: Any) -> OpenAPISettings:
+        """Validate the section: ``specs`` is a non-empty list of paths."""
+        d = mapping(data, (), required=("specs",))
+        return cls(specs=paths(d["specs"], ("specs",)))
 
 
 class OpenAPIEngine(Engine):
@@ -32,7 +40,9 @@ class OpenAPIEngine(Engine):
     name = "openapi"
     title = "OpenAPI lint"
     usage = "handbook check openapi SPEC…"
-    settings_model = OpenAPISettings
+
+    def parse_settings(self, data: Any) -> OpenAPISettings:
+        return OpenAPISettings.parse(data)
 
     def keys(self) -> dict[str, Any]:
         return dict(load_checks())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import NamedTuple
 
 from checks.engines.openapi.spec import Spec, Where
@@ -37,11 +38,16 @@ def check(key: str) -> Callable[[CheckFn], CheckFn]:
 
 def load_checks() -> dict[str, CheckFn]:
     """Import every module in ``checks.engines.openapi.rules`` so their checks register."""
+    _import_rule_modules()
+    return CHECKS
+
+
+@cache
+def _import_rule_modules() -> None:
     from checks.engines.openapi import rules
 
     for info in pkgutil.iter_modules(rules.__path__):
         importlib.import_module(f"{rules.__name__}.{info.name}")
-    return CHECKS
 
 
 def lint(spec: Spec, rules: dict[str, Rule], *, only: set[str] | None = None) -> list[Finding]:

@@ -7,12 +7,9 @@ is registered as a schema resource, so ``$ref``s resolve exactly as in the docum
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import jsonschema_rs
 
 from checks import pointer as jp
 from checks.engines.openapi.lint import Violation, check
@@ -26,6 +23,9 @@ class _Validators:
     """One validator per schema location, over a registry holding every file of the document."""
 
     def __init__(self, spec: Spec) -> None:
+        import jsonschema_rs  # a compiled extension: imported only for documents that have examples
+
+        self.rs = jsonschema_rs
         self.spec = spec
         self.draft = jsonschema_rs.Draft4 if spec.version == "3.0" else jsonschema_rs.Draft202012
         self.uris = {doc.path: Path(key).as_uri() for key, doc in spec.docs.items()}
@@ -40,10 +40,10 @@ class _Validators:
         key = (schema_where.doc.path, schema_where.pointer)
         if key not in self.cache:
             ref = {"$ref": f"{self.uris[schema_where.doc.path]}#{schema_where.pointer}"}
-            cls = jsonschema_rs.Draft4Validator if self.spec.version == "3.0" else jsonschema_rs.Draft202012Validator
+            cls = self.rs.Draft4Validator if self.spec.version == "3.0" else self.rs.Draft202012Validator
             try:
                 self.cache[key] = cls(ref, registry=self.registry, validate_formats=True)
-            except (ValueError, jsonschema_rs.ReferencingError):
+            except (ValueError, self.rs.ReferencingError):
                 self.cache[key] = None  # a schema the validator cannot compile is API-101's concern
         validator = self.cache[key]
         if validator is None:
@@ -52,22 +52,42 @@ class _Validators:
 
 
 def _from_oas30(data: Any) -> Any:
-    """OpenAPI 3.0 schemas as JSON Schema: ``nullable: true`` admits null."""
-    data = copy.deepcopy(data)
-    stack = [data]
-    while stack:
-        node = stack.pop()
+    """OpenAPI 3.0 schemas as JSON Schema: ``nullable: true`` admits null.
+
+    Only the nodes on the way to a ``nullable`` schema are copied; the rest of the document is shared.
+    """
+    memo: dict[int, Any] = {}
+
+    def convert(node: Any) -> Any:
+        if id(node) in memo:
+            return memo[id(node)]
+        out = node
         if isinstance(node, dict):
-            if node.get("nullable") is True:
-                kind = node.get("type")
-                if isinstance(kind, str):
-                    node["type"] = [kind, "null"]
-                    if isinstance(node.get("enum"), list) and None not in node["enum"]:
-                        node["enum"] = [*node["enum"], None]
-            stack.extend(v for k, v in node.items() if isinstance(v, dict | list) and k not in ("example", "enum"))
+            for key, value in node.items():
+                if key in ("example", "enum") or not isinstance(value, dict | list):
+                    continue
+                new = convert(value)
+                if new is not value:
+                    if out is node:
+                        out = dict(node)
+                    out[key] = new
+            if node.get("nullable") is True and isinstance(node.get("type"), str):
+                out = dict(out) if out is node else out
+                out["type"] = [node["type"], "null"]
+                if isinstance(node.get("enum"), list) and None not in node["enum"]:
+                    out["enum"] = [*node["enum"], None]
         elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, dict | list))
-    return data
+            for index, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    new = convert(value)
+                    if new is not value:
+                        if out is node:
+                            out = list(node)
+                        out[index] = new
+        memo[id(node)] = out
+        return out
+
+    return convert(data)
 
 
 def _examples(spec: Spec, holder: dict[str, Any], where: Where, *, schema_level: bool) -> Iterator[tuple[Any, Where]]:
