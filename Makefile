@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 	$(VENV)/semgrep/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/semgrep/bin/python -m pip install --quiet 'semgrep==$(SEMGREP_VERSION)'
 	ln -sf ../semgrep/bin/semgrep $(BIN)/semgrep
+	@# pip compiles an installed package to bytecode; an editable install is not, and with
+	@# PYTHONDONTWRITEBYTECODE set every run would compile the sources again.
+	$(BIN)/python -m compileall -q checks reference-service/feedchat >/dev/null
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian packages the test suite drives for real: Redis, Chromium, npm (for the SARIF schema and bench peers).
