@@ -1,8 +1,9 @@
-"""``handbook check code``: static security rules for Python and TypeScript services, run with semgrep.
+"""``handbook check code``: static rules for Python and TypeScript services, run with semgrep.
 
-Each check is a semgrep rules file under ``standards/security/semgrep/`` (one rule per language,
-tagged with its handbook rule ID) with test files beside it. Semgrep runs offline on those local
-files only; one process scans all paths with all rules.
+Security (SEC) and reliability (REL) rules alike: each check is a semgrep rules file under
+``standards/<area>/semgrep/`` (one rule per language, tagged with its handbook rule ID) with test
+files beside it. Semgrep runs offline on those local files only; one process scans all paths with
+all rules.
 """
 
 from __future__ import annotations
