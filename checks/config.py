@@ -46,17 +46,21 @@ class Waiver:
         )
 
     def covers(self, finding: Finding, root: Path) -> bool:
-        """True when this waiver matches the finding's rule and file (or logical name)."""
+        """True when this waiver matches the finding's rule and file (or logical name).
+
+        A file read at a git ref (``origin/main:api/openapi.yaml``, as ``check breaking --base`` names
+        the old contract) also matches by its path in the repository (``api/openapi.yaml``).
+        """
         if finding.rule_id != self.rule:
             return False
         loc = finding.location
-        if loc.file:
-            where = loc.file
-            with contextlib.suppress(ValueError):
-                where = Path(loc.file).resolve().relative_to(root.resolve()).as_posix()
-        else:
-            where = loc.logical or ""
-        return fnmatch.fnmatch(where, self.path)
+        if not loc.file:
+            return fnmatch.fnmatch(loc.logical or "", self.path)
+        where = loc.file
+        with contextlib.suppress(ValueError):
+            where = Path(loc.file).resolve().relative_to(root.resolve()).as_posix()
+        _ref, at_ref, in_repository = loc.file.partition(":")
+        return fnmatch.fnmatch(where, self.path) or bool(at_ref and fnmatch.fnmatch(in_repository, self.path))
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,27 @@ def test_rules_command_lists_filters_and_prints_pages(cli) -> None:
     page = cli("rules", "api-104")
     assert page.code == 0 and page.out.startswith("# API-104: ")
     assert "## Why" in page.out and "## Bad example" in page.out and "## Good example" in page.out
+
+
+def test_a_waiver_matches_a_file_read_at_a_git_ref_by_its_repository_path(tmp_path: Path) -> None:
+    from checks.config import Waiver
+    from checks.findings import Finding, Location, Severity
+
+    waiver = Waiver.parse(
+        {
+            "rule": "API-150",
+            "path": "api/*.yaml",
+            "reason": "removal agreed with clients",
+            "owner": "api-team",
+            "expires": "2099-01-01",
+        },
+        (),
+    )
+    at_ref = Finding("API-150", Severity.ERROR, "removed", Location(file="origin/main:api/openapi.yaml"), "breaking")
+    elsewhere = Finding("API-150", Severity.ERROR, "removed", Location(file="origin/main:web/openapi.yaml"), "breaking")
+    other_rule = Finding(
+        "API-151", Severity.ERROR, "removed", Location(file="origin/main:api/openapi.yaml"), "breaking"
+    )
+    assert waiver.covers(at_ref, tmp_path)
+    assert not waiver.covers(elsewhere, tmp_path)
+    assert not waiver.covers(other_rule, tmp_path)
