@@ -42,16 +42,18 @@ class EventStreamSettings:
         """The ``FEEDCHAT_STREAM_*`` variables over the defaults; :class:`SettingsError` for a bad value."""
         default = cls()
         return cls(
-            max_seconds=_positive(env, "FEEDCHAT_STREAM_MAX_SECONDS", default.max_seconds),
-            heartbeat_seconds=_positive(env, "FEEDCHAT_STREAM_HEARTBEAT_SECONDS", default.heartbeat_seconds),
-            poll_seconds=_positive(env, "FEEDCHAT_STREAM_POLL_SECONDS", default.poll_seconds),
-            gap_seconds=_positive(env, "FEEDCHAT_STREAM_GAP_SECONDS", default.gap_seconds),
-            retry_ms=int(_positive(env, "FEEDCHAT_STREAM_RETRY_MS", default.retry_ms, whole=True)),
-            max_per_client=int(_positive(env, "FEEDCHAT_STREAM_MAX_PER_CLIENT", default.max_per_client, whole=True)),
+            max_seconds=positive_number(env, "FEEDCHAT_STREAM_MAX_SECONDS", default.max_seconds),
+            heartbeat_seconds=positive_number(env, "FEEDCHAT_STREAM_HEARTBEAT_SECONDS", default.heartbeat_seconds),
+            poll_seconds=positive_number(env, "FEEDCHAT_STREAM_POLL_SECONDS", default.poll_seconds),
+            gap_seconds=positive_number(env, "FEEDCHAT_STREAM_GAP_SECONDS", default.gap_seconds),
+            retry_ms=int(positive_number(env, "FEEDCHAT_STREAM_RETRY_MS", default.retry_ms, whole=True)),
+            max_per_client=int(
+                positive_number(env, "FEEDCHAT_STREAM_MAX_PER_CLIENT", default.max_per_client, whole=True)
+            ),
         )
 
 
-def _positive(env: Mapping[str, str], variable: str, default: float, *, whole: bool = False) -> float:
+def positive_number(env: Mapping[str, str], variable: str, default: float, *, whole: bool = False) -> float:
     """The number in ``env[variable]`` (``default`` when unset); :class:`SettingsError` unless finite and > 0."""
     text = env.get(variable, "").strip()
     if not text:

@@ -1,4 +1,4 @@
-"""``python -m feedchat worker|relay|dlq``: run consumers and the relay, inspect and redrive dead letters."""
+"""``python -m feedchat worker|relay|dlq|streams``: run consumers and the relay, handle dead letters, trim the stream."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from feedchat.reliability.fanout import fan_out
 from feedchat.reliability.outbox import Outbox
 from feedchat.reliability.relay import Relay
 from feedchat.reliability.retry import RetryPolicy
-from feedchat.reliability.streams import StreamSettings, connect
+from feedchat.reliability.streams import STREAM, StreamSettings, connect, trim_acknowledged
 from feedchat.reliability.workers import Worker
+from feedchat.settings import SettingsError
 from feedchat.storage import Store
 
 
@@ -28,6 +29,14 @@ def _stop_on_signals() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+def _settings() -> StreamSettings:
+    """:meth:`StreamSettings.from_env`, a bad variable reported in one line."""
+    try:
+        return StreamSettings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _remote(settings: StreamSettings) -> redis.Redis:
@@ -41,7 +50,7 @@ def _remote(settings: StreamSettings) -> redis.Redis:
 def worker(name: str) -> None:
     """Fan posts out to followers' feeds and notifications until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = StreamSettings.from_env()
+    settings = _settings()
     client = _remote(settings)
     consumer = Worker(
         client,
@@ -64,20 +73,26 @@ def worker(name: str) -> None:
 
 @click.command()
 def relay() -> None:
-    """Publish the outbox of the MongoDB at MONGODB_URI to the stream at REDIS_URL until SIGTERM."""
+    """Publish the outbox of the MongoDB at MONGODB_URI to the stream at REDIS_URL until SIGTERM.
+
+    Every FEEDCHAT_EVENTS_TRIM_INTERVAL_SECONDS it also trims the stream's acknowledged entries older than
+    FEEDCHAT_EVENTS_RETENTION_SECONDS (see ``streams trim``).
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     uri = os.environ.get("MONGODB_URI")
     if not uri:
         raise click.ClickException("set MONGODB_URI: the embedded mongomock outbox lives inside the API process only")
-    settings = StreamSettings.from_env()
+    settings = _settings()
     client = _remote(settings)
     try:
         store = Store.connect(uri, os.environ.get("FEEDCHAT_DATABASE", "feedchat"), migrate=False)
     except pymongo.errors.PyMongoError as exc:
         raise click.ClickException(f"mongodb: {exc}") from exc
-    publisher = Relay(Outbox(store), client)
+    publisher = Relay(
+        Outbox(store), client, retention_ms=settings.retention_ms, trim_every=settings.trim_interval_seconds
+    )
     publisher.run(_stop_on_signals())
-    click.echo(f"relay stopped: published={publisher.published}")
+    click.echo(f"relay stopped: published={publisher.published} trimmed={publisher.trimmed}")
 
 
 @click.group(name="dlq")
@@ -89,7 +104,7 @@ def dlq() -> None:
 @click.option("--count", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def dlq_list(count: int) -> None:
     """One line per dead letter: ID, type, event ID, attempts, last error."""
-    for letter in dead.list_dead(_remote(StreamSettings.from_env()), count):
+    for letter in dead.list_dead(_remote(_settings()), count):
         click.echo(letter.summary())
 
 
@@ -98,7 +113,7 @@ def dlq_list(count: int) -> None:
 def dlq_show(entry_id: str) -> None:
     """The payload and every attempt of one dead letter."""
     try:
-        letter = dead.show(_remote(StreamSettings.from_env()), entry_id)
+        letter = dead.show(_remote(_settings()), entry_id)
     except dead.NoSuchDeadLetter as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(letter.summary())
@@ -115,13 +130,41 @@ def dlq_redrive(entry_id: str | None, everything: bool) -> None:
     if bool(entry_id) == everything:
         raise click.UsageError("give one dead-letter ID or --all")
     try:
-        moved = dead.redrive(_remote(StreamSettings.from_env()), [entry_id] if entry_id else None)
+        moved = dead.redrive(_remote(_settings()), [entry_id] if entry_id else None)
     except dead.NoSuchDeadLetter as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"redrove {len(moved)} dead letter(s)")
 
 
-COMMANDS = (worker, relay, dlq)
+@click.group(name="streams")
+def streams() -> None:
+    """Look after the event stream (REDIS_URL)."""
+
+
+@streams.command(name="trim")
+@click.option(
+    "--retention",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Keep entries younger than this many seconds [default: FEEDCHAT_EVENTS_RETENTION_SECONDS, or 7 days].",
+)
+@click.option("--exact", is_flag=True, help="Trim exactly (MINID without ~): slower, removes every trimmable entry.")
+def streams_trim(retention: float | None, exact: bool) -> None:
+    """Trim the event stream's entries that every group acknowledged and that are older than the retention.
+
+    Pending and undelivered entries stay, and so does everything after them. The dead-letter stream is
+    never trimmed: dead letters stay until they are redriven or deleted by a person.
+    """
+    settings = _settings()
+    seconds = settings.retention_seconds if retention is None else retention
+    try:
+        gone = trim_acknowledged(_remote(settings), STREAM, int(seconds * 1000), approximate=not exact)
+    except redis.RedisError as exc:
+        raise click.ClickException(f"redis: {exc}") from exc
+    click.echo(f"trimmed {gone} entries of {STREAM} (retention {seconds:g} s)")
+
+
+COMMANDS = (worker, relay, dlq, streams)
 """The commands ``python -m feedchat`` adds from this package."""
 
 

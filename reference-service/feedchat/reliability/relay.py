@@ -4,6 +4,10 @@ One pass reads a batch of unpublished events, sends their ``XADD`` commands in o
 trip, and marks the batch published in one write once Redis replied to all of them. If the relay dies
 (or Redis's reply is lost) in between, the batch is published again on the next pass; consumers dedupe
 by ``event_id``.
+
+Given a retention, the relay also trims the stream every ``trim_every`` seconds
+(:func:`~feedchat.reliability.streams.trim_acknowledged`): entries every group has acknowledged and that
+are older than the retention go; pending and undelivered entries stay. The dead-letter stream is not trimmed.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any, Protocol
 
 import redis
 
 from feedchat.reliability.retry import RetryPolicy, is_retryable, wait
-from feedchat.reliability.streams import STREAM
+from feedchat.reliability.streams import STREAM, trim_acknowledged
 
 log = logging.getLogger("feedchat.reliability")
 
@@ -41,7 +46,10 @@ def stream_fields(event: dict[str, Any]) -> dict[str, str]:
 
 
 class Relay:
-    """Moves outbox events to ``stream``; survives Redis restarts by retrying with backoff."""
+    """Moves outbox events to ``stream``; survives Redis restarts by retrying with backoff.
+
+    With ``retention_ms``, :meth:`run` also trims acknowledged entries older than that every ``trim_every`` seconds.
+    """
 
     def __init__(
         self,
@@ -51,13 +59,18 @@ class Relay:
         stream: str = STREAM,
         policy: RetryPolicy | None = None,
         batch: int = 100,
+        retention_ms: int | None = None,
+        trim_every: float = 60.0,
     ) -> None:
         self.outbox = outbox
         self.client = client
         self.stream = stream
         self.policy = policy or RetryPolicy(base=0.05, cap=2.0, max_attempts=0)
         self.batch = batch
+        self.retention_ms = retention_ms
+        self.trim_every = trim_every
         self.published = 0
+        self.trimmed = 0
 
     def pump(self) -> int:
         """Publish one batch of pending events (``XADD`` pipelined, in outbox order); return how many."""
@@ -79,11 +92,36 @@ class Relay:
             total += moved
         return total
 
+    def trim(self) -> int:
+        """Trim acknowledged entries of ``stream`` older than ``retention_ms`` (none without a retention)."""
+        if self.retention_ms is None:
+            return 0
+        gone = trim_acknowledged(self.client, self.stream, self.retention_ms)
+        self.trimmed += gone
+        if gone:
+            log.info("relay: trimmed %d acknowledged entries of %s", gone, self.stream)
+        return gone
+
+    def _trim_quietly(self) -> None:
+        """:meth:`trim`, where a refused command (e.g. a Redis without ``XTRIM MINID``) is logged, not fatal."""
+        try:
+            self.trim()
+        except redis.ResponseError as exc:
+            log.error("relay: trimming %s failed: %s", self.stream, exc)
+
     def run(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:
-        """Pump until ``stop`` is set; transient failures back off (full jitter, capped) and try again."""
+        """Pump until ``stop`` is set; transient failures back off (full jitter, capped) and try again.
+
+        Trimming (with a retention) runs first and then every ``trim_every`` seconds; its failures never
+        stop the publishing.
+        """
         failures = 0
+        next_trim = time.monotonic()
         while not stop.is_set():
             try:
+                if self.retention_ms is not None and time.monotonic() >= next_trim:
+                    next_trim = time.monotonic() + self.trim_every
+                    self._trim_quietly()
                 moved = self.pump()
             except Exception as exc:
                 if not is_retryable(exc):
