@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
 
@@ -19,13 +23,39 @@ from feedchat.routes.stream import StreamRegistry
 from feedchat.settings import Settings
 from feedchat.storage import Store
 
+if TYPE_CHECKING:
+    from feedchat.reliability.background import BackgroundPipeline
+    from feedchat.reliability.streams import StreamSettings
+
 log = logging.getLogger("feedchat")
 
+PIPELINE_STOP_SECONDS = 10.0
+"""How long shutdown waits for the in-process relay and worker threads to end."""
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+
+def _lifespan(pipeline: BackgroundPipeline) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start ``pipeline``'s threads when the app starts; stop them (set the event, join) when it shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pipeline.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(pipeline.stop, PIPELINE_STOP_SECONDS)
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, pipeline: StreamSettings | None = None
+) -> FastAPI:
     """A Feedchat app: the contract's operations, problem+json errors, bearer auth and the store.
 
     FastAPI's generated schema is off (``openapi_url=None``): the one contract is ``openapi.yaml``.
+    With ``pipeline``, the app also runs the outbox relay and one fan-out worker on background threads
+    for its lifespan (:class:`~feedchat.reliability.background.BackgroundPipeline`), on the Redis those
+    settings name or on an embedded fakeredis server; ``serve`` asks for it on the embedded store.
     """
     settings = settings or Settings.from_env()
     if settings.jwks_path is not None:
@@ -41,6 +71,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         )
         log.warning("no JWKS configured: trusting the development issuer key in %s", settings.dev_keys_dir)
     limiter = RateLimiter(settings.rate_limits, storage_for(settings.redis_url))
+    store = store or Store.connect(settings.mongodb_uri, settings.database)
+    background = None
+    if pipeline is not None:
+        from feedchat.reliability.background import BackgroundPipeline
+
+        background = BackgroundPipeline.for_store(store, pipeline)
     app = FastAPI(
         title="Feedchat API",
         version=__version__,
@@ -48,11 +84,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(guard)],
+        lifespan=_lifespan(background) if background is not None else None,
     )
     app.state.settings = settings
     app.state.limiter = limiter
     app.state.streams = StreamRegistry(settings.streams.max_per_client)
-    app.state.store = store or Store.connect(settings.mongodb_uri, settings.database)
+    app.state.store = store
+    app.state.pipeline = background  # the in-process relay and worker, None unless asked for
     app.state.verifier = TokenVerifier(
         keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.clock_skew_seconds
     )

@@ -1,4 +1,4 @@
-"""The ``python -m feedchat`` commands: ``serve``, ``token``, ``jwks`` and ``keys rotate|retire``."""
+"""The ``python -m feedchat`` commands: ``serve``, ``token``, ``jwks``, ``keys``, ``manifest`` and the reliability ones."""
 
 from __future__ import annotations
 
@@ -24,8 +24,11 @@ def _issuer(settings: Settings) -> DevIssuer:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Feedchat, the handbook's reference service."""
+    from feedchat.reliability.streams import StreamSettings
+
     try:
         Settings.from_env()
+        StreamSettings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -34,14 +37,25 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 def serve(host: str, port: int) -> None:
-    """Run the API with uvicorn (embedded in-memory store unless MONGODB_URI is set)."""
+    """Run the API with uvicorn (embedded in-memory store unless MONGODB_URI is set).
+
+    On the embedded store (or with FEEDCHAT_INPROCESS_PIPELINE=1) the outbox relay and one fan-out worker
+    run in this process too, on REDIS_URL or an embedded fakeredis server.
+    """
     import uvicorn
 
     from feedchat.app import create_app
+    from feedchat.reliability.streams import StreamSettings
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    if not settings.pipeline_in_process:
+        why = "MONGODB_URI is set" if settings.inprocess_pipeline is None else "FEEDCHAT_INPROCESS_PIPELINE is off"
+        logging.getLogger("feedchat").info(
+            "outbox relay and workers run as separate processes (%s): python -m feedchat relay | worker", why
+        )
     try:
-        app = create_app(Settings.from_env())
+        app = create_app(settings, pipeline=StreamSettings.from_env() if settings.pipeline_in_process else None)
     except (KeyFileError, ContractError, LimitConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     from feedchat.routes.stream import close_streams_on_exit
@@ -123,7 +137,7 @@ def retire(kid: str | None) -> None:
 
 
 def _add_reliability_commands() -> None:
-    """``worker``, ``relay`` and ``dlq`` from :mod:`feedchat.reliability.cli`."""
+    """``worker``, ``relay``, ``dlq`` and ``streams`` from :mod:`feedchat.reliability.cli`."""
     from feedchat.reliability.cli import COMMANDS
 
     for command in COMMANDS:

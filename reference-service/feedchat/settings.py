@@ -94,6 +94,17 @@ class Settings:
     """The shortest time between two JWKS re-reads caused by tokens with an unknown ``kid``."""
     streams: EventStreamSettings = field(default_factory=EventStreamSettings)
     """The chat rooms' Server-Sent Events streams."""
+    inprocess_pipeline: bool | None = None
+    """Run the outbox relay and one fan-out worker inside ``serve``; ``None`` does so on the embedded store only."""
+
+    @property
+    def pipeline_in_process(self) -> bool:
+        """Whether ``serve`` runs the relay and a worker in its own process (:attr:`inprocess_pipeline`).
+
+        By default it does when ``MONGODB_URI`` is unset: the embedded outbox lives in this process, so no
+        ``relay`` process could read it. With a MongoDB server, separate ``relay`` and ``worker`` processes do.
+        """
+        return self.mongodb_uri is None if self.inprocess_pipeline is None else self.inprocess_pipeline
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -114,7 +125,32 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             rate_limits={**default.rate_limits, **_pairs(env.get("FEEDCHAT_RATE_LIMITS", ""))},
             streams=EventStreamSettings.from_env(env),
+            inprocess_pipeline=switch(env, "FEEDCHAT_INPROCESS_PIPELINE"),
         )
+
+
+SWITCH_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+"""The spellings of a yes/no variable (case does not matter)."""
+
+
+def switch(env: Mapping[str, str], variable: str) -> bool | None:
+    """The yes/no value of ``env[variable]``, ``None`` when unset or empty; :class:`SettingsError` otherwise."""
+    text = env.get(variable, "").strip()
+    if not text:
+        return None
+    try:
+        return SWITCH_VALUES[text.lower()]
+    except KeyError:
+        raise SettingsError(f"{variable}={text!r} must be 1 or 0 (true/false, yes/no, on/off)") from None
 
 
 def _pairs(text: str) -> dict[str, str]:
