@@ -15,17 +15,36 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
+    redis.exceptions.NoScriptError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
     pymongo.errors.AutoReconnect,
     pymongo.errors.NetworkTimeout,
     ConnectionError,
     TimeoutError,
 )
-"""Transient infrastructure errors: the same call may succeed a moment later."""
+"""Transient infrastructure errors: the same call may succeed a moment later.
+
+Besides connection trouble this includes the Redis replies that describe the server's state, not the
+command: ``LOADING``, ``NOSCRIPT`` (script cache flushed), ``OOM`` (over ``maxmemory``), ``READONLY`` (a
+failover turned the server into a replica), ``TRYAGAIN``, ``CLUSTERDOWN`` and ``MASTERDOWN``.
+"""
+
+RETRYABLE_REPLY_CODES = frozenset({"BUSY", "MISCONF", "NOREPLICAS"})
+"""Redis error replies without an exception class of their own that are also about the server's state:
+a script running too long (``BUSY``), writes refused after a failed save (``MISCONF``), too few replicas
+for ``min-replicas-to-write`` (``NOREPLICAS``)."""
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True for transient infrastructure errors, False for everything else (bugs, bad data)."""
-    return isinstance(exc, RETRYABLE)
+    """True for transient infrastructure errors, False for everything else (bugs, bad data, ``WRONGTYPE``)."""
+    if isinstance(exc, RETRYABLE):
+        return True
+    if isinstance(exc, redis.exceptions.ResponseError):
+        return str(exc).split(" ", 1)[0] in RETRYABLE_REPLY_CODES
+    return False
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,34 @@
 """Consumer-group workers: idempotent handlers, retries with backoff, dead letters and pending-entry reclaim.
 
-A handler turns an event into Redis commands (its *effects*). One Lua script then records the dedupe
-key ``SET NX EX ttl``, runs the effects only if the key was new, clears the attempt history and
-``XACK``s the message — atomically, so an effect is never applied twice and a message is never
-acknowledged before its effect is stored. Effects may name keys that are not declared in ``KEYS``:
-fine on one Redis server, not on Redis Cluster.
+A handler turns an event into Redis commands (its *effects*). One Lua script, :data:`COMMIT`, then applies them
+together with the dedupe key for the event ID and the acknowledgement. Redis runs a script without interleaving
+other clients' commands but does not roll it back when a command fails half-way, so the script is written to
+have nothing that can fail after its first write:
+
+1. If the dedupe key exists the event was applied before: forget the attempts, ``XACK``, return ``DUPLICATE``.
+2. Otherwise check every effect before writing anything. An effect must use a command of the allow-list
+   (:data:`EFFECT_COMMANDS`); its arguments must parse as Redis would parse them (scores and versions as finite
+   decimal floats, indexes and ``EXPIRE`` seconds as integers, complete field/value pairs); its key must hold the
+   command's type or nothing — taking the effects before it in the same commit into account — and must not be
+   one of the commit's own keys. The stream key must be a stream. A refusal is an ``EFFECT …`` error reply,
+   e.g. ``EFFECT WRONGTYPE RPUSH feedchat:notifications:bob holds a string, not a list``.
+3. Run the effects, then ``SET`` the dedupe key, delete the attempt history and ``XACK`` — in that order, so the
+   dedupe key never exists without the effects.
+
+So a refused commit leaves no trace: no effect, no dedupe key, the entry still pending. The worker records the
+error as a failed attempt (a ``ResponseError`` is the message's fault, see ``retry.is_retryable``) and dead-letters
+the entry after ``max_attempts``; once the data is fixed, a redrive applies the whole effect once.
+
+What remains: ``OOM`` under ``maxmemory`` cannot split a commit either — for a script without flags Redis refuses
+a memory-growing command with ``OOM`` only while the script has not written yet, so the first effect fails with
+nothing written, or the whole script runs (and may overshoot ``maxmemory``). Anything else that stops a script
+after its first write — a bug in the script itself, or the server being killed with ``SHUTDOWN NOSAVE`` while a
+script is stuck — is outside this check. Effects may name keys that are not declared in ``KEYS``: fine on one
+Redis server, not on Redis Cluster.
+
+``SETIFNEWER key version field value …`` is a pseudo-command for per-key ordering: it writes the fields and
+``version`` with ``HSET`` only when ``version`` is greater than the stored one, so an older event delivered
+late does not overwrite newer state.
 """
 
 from __future__ import annotations
@@ -25,7 +49,7 @@ from feedchat.reliability.streams import DEAD_LETTERS, GROUP, STREAM, ensure_gro
 log = logging.getLogger("feedchat.reliability")
 
 Command = Sequence[str | int | float]
-"""One Redis command of an effect, e.g. ``("ZADD", "feed:bob", 17.5, "post-1")``."""
+"""One Redis command of an effect, e.g. ``("ZADD", "feed:bob", 17.5, "post-1")``; see :data:`EFFECT_COMMANDS`."""
 
 
 @dataclass(frozen=True)
@@ -44,23 +68,138 @@ Handler = Callable[[redis.Redis, Event], list[Command]]
 
 COMMIT = """
 local unpack = unpack or table.unpack
-local fresh = redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[1])
-if fresh then
-  local i = 4
-  while i <= #ARGV do
-    local n = tonumber(ARGV[i])
-    local command = {}
-    for j = 1, n do command[j] = ARGV[i + j] end
-    redis.call(unpack(command))
-    i = i + n + 1
+local DUPLICATE, APPLIED, APPLIED_STALE = 0, 1, 2
+
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[3])
+  redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+  return DUPLICATE
+end
+
+local function fail(message) return redis.error_reply('EFFECT ' .. message) end
+
+local function integer(s)
+  return #s <= 16 and (s == '0' or string.match(s, '^-?[1-9]%d*$') ~= nil)
+end
+
+-- A float Redis parses the same way (strtod, no NaN, no overflow): decimal notation or +-inf.
+local function float(s, allow_inf)
+  local lower = string.lower(s)
+  if lower == 'inf' or lower == '+inf' or lower == '-inf' then return allow_inf end
+  local mantissa = string.match(s, '^[+-]?(%d*%.?%d*)$') or string.match(s, '^[+-]?(%d*%.?%d*)[eE][+-]?%d+$')
+  if not mantissa or not string.find(mantissa, '%d') then return false end
+  local n = tonumber(s)
+  if not n or n ~= n or n == math.huge or n == -math.huge then return false end
+  return n ~= 0 or not string.find(mantissa, '[1-9]')
+end
+
+-- The allow-list: key type, whether the command creates the key, and an argument check
+-- (argv includes the command name and the key, so argv[3] is the first argument).
+local function at_least(n) return function(argv) return #argv >= n end end
+local function range(argv) return #argv == 4 and integer(argv[3]) and integer(argv[4]) end
+local SPECS = {
+  ZADD = {'zset', true, function(argv)
+    if #argv < 4 or #argv % 2 == 1 then return false end
+    for j = 3, #argv, 2 do if not float(argv[j], true) then return false end end
+    return true
+  end},
+  ZREM = {'zset', false, at_least(3)},
+  ZREMRANGEBYRANK = {'zset', false, range},
+  LPUSH = {'list', true, at_least(3)},
+  RPUSH = {'list', true, at_least(3)},
+  LTRIM = {'list', false, range},
+  SADD = {'set', true, at_least(3)},
+  SREM = {'set', false, at_least(3)},
+  HSET = {'hash', true, function(argv) return #argv >= 4 and #argv % 2 == 0 end},
+  SET = {'string', true, function(argv) return #argv == 3 end},
+  EXPIRE = {nil, false, function(argv)
+    return #argv == 3 and integer(argv[3]) and tonumber(argv[3]) > 0 and tonumber(argv[3]) <= 3153600000
+  end},
+  SETIFNEWER = {'hash', true, function(argv)
+    if #argv < 5 or #argv % 2 == 0 or not float(argv[3], false) then return false end
+    for j = 4, #argv, 2 do if argv[j] == 'version' then return false end end
+    return true
+  end},
+}
+
+if not integer(ARGV[1]) or tonumber(ARGV[1]) <= 0 then return fail('bad dedupe TTL ' .. ARGV[1]) end
+local stream_type = redis.call('TYPE', KEYS[2]).ok
+if stream_type ~= 'stream' and stream_type ~= 'none' then return fail(KEYS[2] .. ' is a ' .. stream_type) end
+
+local effects, planned = {}, {}
+local own = {[KEYS[1]] = true, [KEYS[2]] = true, [KEYS[3]] = true}
+local i = 4
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  if not n or n < 2 or i + n > #ARGV then return fail('malformed effect list at argument ' .. i) end
+  local argv = {}
+  for j = 1, n do argv[j] = ARGV[i + j] end
+  argv[1] = string.upper(argv[1])
+  local name, key = argv[1], argv[2]
+  local spec = SPECS[name]
+  if not spec then return fail('unknown command ' .. name .. ' (effect ' .. (#effects + 1) .. ')') end
+  if own[key] then return fail(name .. ' on a key of the commit itself: ' .. key) end
+  if not spec[3](argv) then return fail('bad arguments for ' .. name .. ' ' .. key) end
+  local current = planned[key] or redis.call('TYPE', key).ok
+  if spec[1] and current ~= 'none' and current ~= spec[1] then
+    local holds = planned[key] and ' would hold a ' or ' holds a '
+    return fail('WRONGTYPE ' .. name .. ' ' .. key .. holds .. current .. ', not a ' .. spec[1])
+  end
+  if name == 'SETIFNEWER' and current == 'hash' and not planned[key] then
+    local stored = redis.call('HGET', key, 'version')
+    if stored and not float(stored, false) then return fail('SETIFNEWER ' .. key .. ' has version ' .. stored) end
+  end
+  if spec[2] then planned[key] = spec[1] else planned[key] = current end
+  effects[#effects + 1] = argv
+  i = i + n + 1
+end
+
+local status = APPLIED
+for _, argv in ipairs(effects) do
+  if argv[1] == 'SETIFNEWER' then
+    local stored = redis.call('HGET', argv[2], 'version')
+    local version = stored and tonumber(stored)
+    if not version or tonumber(argv[3]) > version then
+      redis.call('HSET', argv[2], 'version', unpack(argv, 3))
+    else
+      status = APPLIED_STALE
+    end
+  else
+    redis.call(unpack(argv))
   end
 end
+redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[1])
 redis.call('DEL', KEYS[3])
 redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
-if fresh then return 1 end
-return 0
+return status
 """
-"""KEYS: dedupe key, stream, attempts key. ARGV: ttl, group, message ID, then each effect as (argc, args…)."""
+"""KEYS: dedupe key, stream, attempts key. ARGV: ttl, group, message ID, then each effect as (argc, command, key,
+args…). Returns :data:`DUPLICATE`, :data:`APPLIED` or :data:`APPLIED_STALE`; an ``EFFECT …`` error reply when an
+effect is refused, before anything was written."""
+
+DUPLICATE = 0
+"""The event's dedupe key existed: nothing applied, the entry acknowledged."""
+APPLIED = 1
+"""Every effect applied, the dedupe key set, the entry acknowledged."""
+APPLIED_STALE = 2
+"""Applied, but at least one ``SETIFNEWER`` found newer state stored and wrote nothing."""
+
+EFFECT_COMMANDS: dict[str, str | None] = {
+    "ZADD": "zset",
+    "ZREM": "zset",
+    "ZREMRANGEBYRANK": "zset",
+    "LPUSH": "list",
+    "RPUSH": "list",
+    "LTRIM": "list",
+    "SADD": "set",
+    "SREM": "set",
+    "HSET": "hash",
+    "SETIFNEWER": "hash",
+    "SET": "string",
+    "EXPIRE": None,
+}
+"""The script's allow-list: each command an effect may use and the type its key must hold if it exists (``None``:
+any). Anything else is refused before any write."""
 
 
 def decode(message_id: str, fields: dict[str, str]) -> Event:
@@ -75,7 +214,11 @@ def decode(message_id: str, fields: dict[str, str]) -> Event:
 
 
 class Worker:
-    """One consumer of ``group`` on ``stream``; ``run(stop)`` until stopped."""
+    """One consumer of ``group`` on ``stream``; ``run(stop)`` until stopped.
+
+    Counters: ``applied``, ``duplicates``, ``dead`` (dead-lettered) and ``stale`` (applied, but a ``SETIFNEWER``
+    found newer state).
+    """
 
     def __init__(
         self,
@@ -108,6 +251,7 @@ class Worker:
         self.applied = 0
         self.duplicates = 0
         self.dead = 0
+        self.stale = 0
 
     def dedupe_key(self, event_id: str) -> str:
         """Where the group remembers that ``event_id`` took effect (expires after the dedupe TTL)."""
@@ -181,13 +325,19 @@ class Worker:
             return "duplicate"
 
     def commit(self, event: Event, effects: list[Command]) -> bool:
-        """Dedupe key, effects, attempt cleanup and ``XACK`` in one script; False when already applied."""
+        """Effects, dedupe key, attempt cleanup and ``XACK`` in one script; False when already applied.
+
+        Raises ``redis.ResponseError`` (``EFFECT …``) with nothing written when an effect is refused.
+        """
         args: list[str | int | float] = [self.dedupe_ttl_seconds, self.group, event.message_id]
         for command in effects:
             args.append(len(command))
             args.extend(command)
         keys = [self.dedupe_key(event.event_id), self.stream, self.attempts_key(event.message_id)]
-        return bool(self._commit(keys=keys, args=args))
+        status = int(self._commit(keys=keys, args=args))
+        if status == APPLIED_STALE:
+            self.stale += 1
+        return status != DUPLICATE
 
     def record_failure(self, message_id: str, exc: BaseException) -> int:
         """Append the failure to the entry's attempt history; return the number of failed attempts."""
