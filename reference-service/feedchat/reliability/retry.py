@@ -6,7 +6,8 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fractions import Fraction
 
 import pymongo.errors
 import redis.exceptions
@@ -60,26 +61,48 @@ class RetryPolicy:
         return rand() * min(self.cap, self.base * 2 ** max(attempt - 1, 0))
 
 
-@dataclass
 class RetryBudget:
-    """A token bucket: each retry spends a token; each success earns ``ratio`` of one, up to ``burst``."""
+    """A token bucket shared by the retries of one client: a retry spends a token, a success earns ``ratio``.
 
-    ratio: float = 0.1
-    burst: float = 10.0
-    tokens: float = field(default=10.0)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    The bucket starts full with ``burst`` tokens and never holds more, so over any stretch of time the
+    retries granted are at most ``ratio`` × successes + ``burst``. The arithmetic is exact (fractions of
+    the decimal values given): ten successes at ``ratio=0.1`` earn exactly one token.
+    """
+
+    def __init__(self, ratio: float = 0.1, burst: float = 10.0) -> None:
+        if ratio < 0 or burst < 0:
+            raise ValueError("ratio and burst must not be negative")
+        self.ratio = ratio
+        self.burst = burst
+        self._ratio = Fraction(str(ratio))
+        self._burst = Fraction(str(burst))
+        self._tokens = self._burst
+        self._lock = threading.Lock()
+        self.granted = 0
+        self.denied = 0
+
+    def __repr__(self) -> str:
+        return f"RetryBudget(ratio={self.ratio}, burst={self.burst}, tokens={self.tokens:g})"
+
+    @property
+    def tokens(self) -> float:
+        """Tokens left: retries that may start now."""
+        with self._lock:
+            return float(self._tokens)
 
     def success(self) -> None:
-        """Record a first-try success."""
+        """Record a successful call: earn ``ratio`` of a token, up to ``burst``."""
         with self._lock:
-            self.tokens = min(self.burst, self.tokens + self.ratio)
+            self._tokens = min(self._burst, self._tokens + self._ratio)
 
     def try_spend(self) -> bool:
-        """Spend one token for a retry; False when the budget is exhausted (fail instead of retrying)."""
+        """Spend one token for a retry; False (and counted in ``denied``) when the budget is exhausted."""
         with self._lock:
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
+            if self._tokens >= 1:
+                self._tokens -= 1
+                self.granted += 1
                 return True
+            self.denied += 1
             return False
 
 

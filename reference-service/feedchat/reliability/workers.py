@@ -1,4 +1,4 @@
-"""Consumer-group workers: idempotent handlers, retries with backoff, dead letters and pending-entry reclaim.
+"""Consumer-group workers: idempotent handlers, retries with backoff and a retry budget, dead letters, reclaim.
 
 A handler turns an event into Redis commands (its *effects*). One Lua script, :data:`COMMIT`, then applies them
 together with the dedupe key for the event ID and the acknowledgement. Redis runs a script without interleaving
@@ -43,7 +43,7 @@ from typing import Any
 
 import redis
 
-from feedchat.reliability.retry import RetryPolicy, is_retryable, wait
+from feedchat.reliability.retry import RetryBudget, RetryPolicy, is_retryable, wait
 from feedchat.reliability.streams import DEAD_LETTERS, GROUP, STREAM, ensure_group
 
 log = logging.getLogger("feedchat.reliability")
@@ -216,8 +216,8 @@ def decode(message_id: str, fields: dict[str, str]) -> Event:
 class Worker:
     """One consumer of ``group`` on ``stream``; ``run(stop)`` until stopped.
 
-    Counters: ``applied``, ``duplicates``, ``dead`` (dead-lettered) and ``stale`` (applied, but a ``SETIFNEWER``
-    found newer state).
+    Counters: ``applied``, ``duplicates``, ``dead`` (dead-lettered), ``stale`` (applied, but a ``SETIFNEWER``
+    found newer state) and ``budget_exhausted`` (failed entries left pending because the retry budget was empty).
     """
 
     def __init__(
@@ -230,6 +230,7 @@ class Worker:
         group: str = GROUP,
         dead_letters: str = DEAD_LETTERS,
         policy: RetryPolicy | None = None,
+        budget: RetryBudget | None = None,
         reclaim_idle_ms: int = 30_000,
         dedupe_ttl_seconds: int = 7 * 24 * 3600,
         batch: int = 32,
@@ -242,6 +243,7 @@ class Worker:
         self.group = group
         self.dead_letters = dead_letters
         self.policy = policy or RetryPolicy()
+        self.budget = budget or RetryBudget()
         self.reclaim_idle_ms = reclaim_idle_ms
         self.dedupe_ttl_seconds = dedupe_ttl_seconds
         self.batch = batch
@@ -252,6 +254,7 @@ class Worker:
         self.duplicates = 0
         self.dead = 0
         self.stale = 0
+        self.budget_exhausted = 0
 
     def dedupe_key(self, event_id: str) -> str:
         """Where the group remembers that ``event_id`` took effect (expires after the dedupe TTL)."""
@@ -298,7 +301,14 @@ class Worker:
     # -- one message ----------------------------------------------------------------------------------------
 
     def process(self, message_id: str, fields: dict[str, str], stop: threading.Event | None = None) -> str:
-        """Apply one entry: ``"applied"``, ``"duplicate"``, ``"dead"`` or ``"left"`` (pending, on shutdown)."""
+        """Apply one entry; return ``"applied"``, ``"duplicate"``, ``"dead"``, ``"left"`` or ``"deferred"``.
+
+        ``"left"``: pending, because ``stop`` was set during a backoff. ``"deferred"``: failed with the retry budget
+        empty, pending until a consumer reclaims it. A failure that is the message's fault is retried here, after
+        the policy's backoff, only if the retry budget grants a token; otherwise the entry waits ``reclaim_idle_ms``
+        for ``XAUTOCLAIM``. Attempts are counted in Redis either way, so the entry is dead-lettered after
+        ``max_attempts`` in both paths.
+        """
         attempts = self.client.llen(self.attempts_key(message_id))
         while True:
             if attempts >= self.policy.max_attempts:
@@ -315,9 +325,19 @@ class Worker:
                 log.warning("worker %s: %s failed (attempt %d): %s", self.name, message_id, attempts, exc)
                 if attempts >= self.policy.max_attempts:
                     continue
+                if not self.budget.try_spend():
+                    self.budget_exhausted += 1
+                    log.warning(
+                        "worker %s: retry budget exhausted (%d times); %s stays pending until reclaimed",
+                        self.name,
+                        self.budget_exhausted,
+                        message_id,
+                    )
+                    return "deferred"
                 if not wait(self.policy.delay(attempts), stop):
                     return "left"
                 continue
+            self.budget.success()
             if fresh:
                 self.applied += 1
                 return "applied"
