@@ -62,6 +62,7 @@ def worker(name: str) -> None:
         batch=settings.batch,
     )
     stop = _stop_on_signals()
+    click.echo(f"worker {name} started: SIGTERM or SIGINT stops it after the message in hand")
     try:
         consumer.run(stop)
     except redis.RedisError as exc:
