@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ import uvicorn
 from joserfc import jwt
 from joserfc.jwk import OKPKey
 
+from tests.feedchat_process import FeedchatProcess, start_feedchat
 from tests.net import free_port, wait_until_up
 
 HERE = Path(__file__).resolve().parent
@@ -29,41 +28,16 @@ RATE_LIMITS = (
 )
 
 
-@dataclass
-class Feedchat:
-    """The running reference service and how to get its tokens."""
-
-    url: str
-    env: dict[str, str]
-    keys: Path
-
-    def token_command(self, sub: str, roles: str = "member") -> str:
-        return f"{sys.executable} -m feedchat token --sub {sub} --roles {roles}"
-
-
 @pytest.fixture(scope="module")
-def feedchat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Feedchat]:
-    keys = tmp_path_factory.mktemp("feedchat-keys")
-    env = {**os.environ, "FEEDCHAT_DEV_KEYS": str(keys), "FEEDCHAT_RATE_LIMITS": RATE_LIMITS}
-    env.pop("MONGODB_URI", None)
-    env.pop("REDIS_URL", None)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "feedchat", "serve", "--port", str(port)],
-        cwd=SERVICE,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+def feedchat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedchatProcess]:
+    """The reference service; its development keys are also in ``os.environ``, for the token commands."""
+    service = start_feedchat(tmp_path_factory.mktemp("feedchat"), rate_limits=RATE_LIMITS)
+    os.environ["FEEDCHAT_DEV_KEYS"] = str(service.keys)
     try:
-        wait_until_up(url + "/v1/posts")
-        os.environ["FEEDCHAT_DEV_KEYS"] = str(keys)
-        yield Feedchat(url, env, keys)
+        yield service
     finally:
         os.environ.pop("FEEDCHAT_DEV_KEYS", None)
-        proc.terminate()
-        proc.wait(timeout=10)
+        service.stop()
 
 
 @dataclass

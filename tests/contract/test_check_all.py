@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import SERVICE, Feedchat, free_port
+from tests.feedchat_process import FeedchatProcess
+
+from .conftest import SERVICE, free_port
 
 CONTRACT = SERVICE / "openapi.yaml"
 
@@ -22,7 +24,7 @@ def _pyproject(folder: Path, contract: dict[str, object], identities: dict[str, 
     return folder
 
 
-def test_check_all_runs_lint_and_contract_into_one_report(cli, feedchat: Feedchat, tmp_path: Path) -> None:
+def test_check_all_runs_lint_and_contract_into_one_report(cli, feedchat: FeedchatProcess, tmp_path: Path) -> None:
     repo = _pyproject(
         tmp_path,
         {

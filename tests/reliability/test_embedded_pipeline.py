@@ -3,14 +3,10 @@ reaches its author's followers' feeds with nothing else started; shutdown stops 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,11 +20,9 @@ from feedchat.reliability.fanout import feed_key, notifications_key
 from feedchat.reliability.streams import GROUP, STREAM, StreamSettings
 from feedchat.settings import Settings, SettingsError
 
-from tests.net import free_port, wait_until_up
+from tests.feedchat_process import FeedchatProcess, start_feedchat
 from tests.reliability.helpers import follow, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICE = ROOT / "reference-service"
 RATE_LIMITS = "address=100000/minute,creates=100000/minute,writes=100000/minute"
 FOLLOWERS = {"ada": ["ben", "cy"], "bo": ["ada"]}
 PIPELINE_THREADS = {"feedchat-relay", "feedchat-worker"}
@@ -107,57 +101,18 @@ def test_a_bad_pipeline_switch_is_a_settings_error() -> None:
         Settings.from_env({"FEEDCHAT_INPROCESS_PIPELINE": "maybe"})
 
 
-@dataclass
-class Served:
-    """A ``python -m feedchat serve`` process and its log."""
-
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-    issuer: DevIssuer
-
-    def stop(self) -> float:
-        """SIGTERM; the seconds until the process exited (uvicorn re-raises the signal once it shut down)."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=20)
-        return time.monotonic() - started
-
-
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
-    """Start ``python -m feedchat serve`` on a free port without MONGODB_URI (and REDIS_URL unless given)."""
-    started: list[subprocess.Popen[bytes]] = []
+def serve(tmp_path: Path) -> Iterator[Callable[..., FeedchatProcess]]:
+    """Start ``python -m feedchat serve`` without MONGODB_URI (and REDIS_URL unless given)."""
+    started: list[FeedchatProcess] = []
 
-    def run(**extra: str) -> Served:
-        keys = tmp_path / "keys"
-        env = {**os.environ, "FEEDCHAT_DEV_KEYS": str(keys), "FEEDCHAT_RATE_LIMITS": RATE_LIMITS}
-        for name in ("MONGODB_URI", "REDIS_URL", "FEEDCHAT_INPROCESS_PIPELINE"):
-            env.pop(name, None)
-        env.update(extra)
-        port = free_port()
-        log = tmp_path / f"serve-{port}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "feedchat", "serve", "--port", str(port)],
-                cwd=SERVICE,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(url + "/v1/posts")
-        defaults = Settings()
-        return Served(
-            proc, url, log, DevIssuer.load_or_create(keys, issuer=defaults.issuer, audience=defaults.audience)
-        )
+    def run(**extra: str) -> FeedchatProcess:
+        started.append(start_feedchat(tmp_path / f"serve-{len(started)}", rate_limits=RATE_LIMITS, **extra))
+        return started[-1]
 
     yield run
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+    for service in started:
+        service.stop()
 
 
 def test_serve_on_embedded_defaults_runs_the_pipeline_and_stops_promptly(serve) -> None:

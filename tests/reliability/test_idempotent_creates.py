@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,54 +19,22 @@ from feedchat.issuer import DevIssuer
 from feedchat.problems import ProblemError
 from feedchat.ratelimit import POLICIES
 from feedchat.routes import common
-from feedchat.settings import SERVICE_ROOT, Settings
+from feedchat.settings import Settings
 from feedchat.storage import Store, StoredResponse
 
-from tests.net import free_port, wait_until_up
+from tests.feedchat_process import FeedchatProcess, start_feedchat
 
 CONCURRENT = 100
-GENEROUS_LIMITS = ",".join(f"{policy}=100000/minute" for policy in POLICIES)
-
-
-@dataclass
-class Service:
-    """The reference service running as its own process, and a token for one caller."""
-
-    url: str
-    token: str
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedchatProcess]:
     """``python -m feedchat serve`` on a free loopback port, embedded store, rate limits far above the test."""
-    keys = tmp_path_factory.mktemp("idempotency-keys")
-    env = {**os.environ, "FEEDCHAT_DEV_KEYS": str(keys), "FEEDCHAT_RATE_LIMITS": GENEROUS_LIMITS}
-    env.pop("MONGODB_URI", None)
-    env.pop("REDIS_URL", None)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "feedchat", "serve", "--port", str(port)],
-        cwd=SERVICE_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    running = start_feedchat(tmp_path_factory.mktemp("idempotency"))
     try:
-        wait_until_up(url + "/v1/posts")
-        token = subprocess.run(
-            [sys.executable, "-m", "feedchat", "token", "--sub", "alice"],
-            cwd=SERVICE_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
-        yield Service(url, token)
+        yield running
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        running.stop()
 
 
 def _all_posts(client: httpx.Client) -> list[dict[str, object]]:
@@ -85,8 +49,8 @@ def _all_posts(client: httpx.Client) -> list[dict[str, object]]:
             return posts
 
 
-def test_100_concurrent_duplicates_create_one_post(service: Service, invariants) -> None:
-    headers = {"Authorization": f"Bearer {service.token}", "Idempotency-Key": "launch-announcement-1"}
+def test_100_concurrent_duplicates_create_one_post(service: FeedchatProcess, invariants) -> None:
+    headers = {**service.auth("alice"), "Idempotency-Key": "launch-announcement-1"}
     body = {"title": "Launch", "body": "We launch on Monday."}
     start = threading.Barrier(CONCURRENT)
     limits = httpx.Limits(max_connections=CONCURRENT, max_keepalive_connections=CONCURRENT)

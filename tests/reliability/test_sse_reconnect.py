@@ -4,11 +4,8 @@ Last-Event-ID, against the service running as a real process, misses nothing and
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,15 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feedchat.issuer import DevIssuer
-from feedchat.settings import Settings
 
-from tests.net import free_port
+from tests.feedchat_process import FeedchatProcess, start_feedchat
 
 from .sse import Comment, Event, Retry, parse
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICE = ROOT / "reference-service"
 RATE_LIMITS = "address=100000/minute,creates=100000/minute,writes=100000/minute"
 MAX_PER_CLIENT = 3
 WRITERS = ("alice", "bob")
@@ -34,60 +27,13 @@ PER_WRITER = 100
 SEED = 20240605
 
 
-@dataclass
-class Service:
-    """A feedchat process on loopback and a way to mint its tokens."""
-
-    url: str
-    proc: subprocess.Popen[bytes]
-    issuer: DevIssuer
-
-    def auth(self, sub: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.issuer.issue(sub, ttl=600)}"}
-
-
-def start(tmp: Path, **stream_env: str) -> Service:
-    """Start ``python -m feedchat serve`` on a free port with ``FEEDCHAT_STREAM_*`` overrides; wait until it answers."""
-    keys = tmp / "keys"
-    env = {**os.environ, "FEEDCHAT_DEV_KEYS": str(keys), "FEEDCHAT_RATE_LIMITS": RATE_LIMITS, **stream_env}
-    env.pop("MONGODB_URI", None)
-    env.pop("REDIS_URL", None)
-    port = free_port()
-    log = (tmp / "feedchat.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "feedchat", "serve", "--port", str(port)],
-        cwd=SERVICE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(url + "/v1/rooms", timeout=1)
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"feedchat did not start: {(tmp / 'feedchat.log').read_text()}") from None
-            time.sleep(0.1)
-    defaults = Settings()
-    issuer = DevIssuer.load_or_create(keys, issuer=defaults.issuer, audience=defaults.audience)
-    return Service(url, proc, issuer)
-
-
-def stop(service: Service) -> None:
-    service.proc.terminate()
-    try:
-        service.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        service.proc.kill()
-        service.proc.wait()
+def start(folder: Path, **stream_env: str) -> FeedchatProcess:
+    """The service with ``FEEDCHAT_STREAM_*`` overrides."""
+    return start_feedchat(folder, rate_limits=RATE_LIMITS, **stream_env)
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedchatProcess]:
     """Short polls and 2-second streams, so that the server also ends streams while the reader waits."""
     running = start(
         tmp_path_factory.mktemp("sse"),
@@ -99,10 +45,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     try:
         yield running
     finally:
-        stop(running)
+        running.stop()
 
 
-def new_room(service: Service, name: str) -> str:
+def new_room(service: FeedchatProcess, name: str) -> str:
     response = httpx.post(f"{service.url}/v1/rooms", json={"name": name}, headers=service.auth("alice"))
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -120,7 +66,7 @@ class Reading:
     retry_hints: int = 0
 
 
-def write(service: Service, room: str, sub: str, count: int, posted: list[str], rng: random.Random) -> None:
+def write(service: FeedchatProcess, room: str, sub: str, count: int, posted: list[str], rng: random.Random) -> None:
     """Post ``count`` messages as ``sub``, one after the other, with short random pauses."""
     with httpx.Client(base_url=service.url, headers=service.auth(sub), timeout=10) as http:
         for n in range(count):
@@ -131,7 +77,12 @@ def write(service: Service, room: str, sub: str, count: int, posted: list[str], 
 
 
 def read(
-    service: Service, room: str, done: Callable[[Reading], bool], rng: random.Random, seconds: float, last: str = "0"
+    service: FeedchatProcess,
+    room: str,
+    done: Callable[[Reading], bool],
+    rng: random.Random,
+    seconds: float,
+    last: str = "0",
 ) -> Reading:
     """From ``last``: connect, read a random number of events, drop the connection, resume with Last-Event-ID;
     until ``done``."""
@@ -166,7 +117,7 @@ def read(
 
 
 def test_reader_that_keeps_reconnecting_gets_every_message_once_in_order(
-    service: Service, invariants: Callable[..., None]
+    service: FeedchatProcess, invariants: Callable[..., None]
 ) -> None:
     room = new_room(service, "reconnects")
     rng = random.Random(SEED)
@@ -212,7 +163,7 @@ def test_reader_that_keeps_reconnecting_gets_every_message_once_in_order(
     assert seen.retry_hints == seen.reconnects
 
 
-def test_open_streams_are_bounded_per_client_and_released_on_disconnect(service: Service) -> None:
+def test_open_streams_are_bounded_per_client_and_released_on_disconnect(service: FeedchatProcess) -> None:
     room = new_room(service, "bounded")
     headers = {"Accept": "text/event-stream"}
     with httpx.Client(base_url=service.url, timeout=10) as http:
@@ -262,8 +213,7 @@ def test_shutdown_ends_open_streams_promptly(tmp_path: Path) -> None:
         assert Comment("the server is shutting down; reconnect with Last-Event-ID") in rest
         # uvicorn re-raises the signal it handled once it has shut down cleanly.
         assert running.proc.wait(timeout=10) == -signal.SIGTERM
-        assert "Application shutdown complete" in (tmp_path / "feedchat.log").read_text()
+        assert "Application shutdown complete" in running.log.read_text()
         assert ended_after < 3, f"the stream ended {ended_after:.1f} s after SIGTERM"
     finally:
-        if running.proc.poll() is None:
-            stop(running)
+        running.stop()
