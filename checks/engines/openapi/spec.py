@@ -6,6 +6,7 @@ its own line; cycles are legal and are only ever followed with a guard.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,9 +170,14 @@ class Spec:
     def _check_refs(self, doc: Document, key: str) -> None:
         """Raise at the first ``$ref`` in ``doc`` that does not resolve.
 
-        Hot on multi-megabyte documents: a node's place is kept as a (parent, token) chain and spelled
-        as a pointer only for a ``$ref`` not seen before, and each distinct ``$ref`` is resolved once.
+        First, cheaply: when every ``$ref`` in the text is a plainly written key with a plainly written
+        same-document value, and each distinct value resolves, there is nothing to report. Otherwise the
+        parsed data is walked to find the first bad ``$ref`` and its place. Hot on multi-megabyte documents:
+        a node's place is kept as a (parent, token) chain and spelled as a pointer only for a ``$ref`` not
+        seen before, and each distinct ``$ref`` is resolved once.
         """
+        if _local_refs_resolve(doc):
+            return
         checked: set[str] = set()
         stack: list[tuple[Any, _Place]] = [(doc.data, None)]
         while stack:
@@ -200,6 +206,39 @@ class Spec:
         except (KeyError, ValueError):
             line, _ = where.doc.locate(where.pointer)
             raise InputError(f"$ref {ref!r} does not resolve", file=where.doc.path, line=line) from None
+
+
+_REF_ENTRY = re.compile(
+    r"""\$ref['"]?[ \t]*:[ \t]*(?:"""
+    r"""(?:'(?P<single>[^'\r\n]*)'|"(?P<double>[^"\\\r\n]*)"|(?P<plain>[^\s'"#,{}\[\]&*!|>%@`][^\s,{}\[\]#]*))"""
+    r"""(?=[ \t]*(?:[,}\r\n]|\Z|[ \t]#))"""
+    # a block scalar with strip chomping and one line, as long references are often folded: `$ref: >-`
+    r"""|[>|]-[ \t]*\r?\n(?P<indent>[ ]+)(?P<block>\S(?:[^\r\n]*\S)?)"""
+    r"""(?=\r?\n(?:\Z|(?!(?P=indent))(?![ \t]*(?:\r?\n|\Z)))|\Z))"""
+)
+"""A ``$ref`` key and its value, when both are written plainly (no escapes, no continuation lines)."""
+
+
+def _local_refs_resolve(doc: Document) -> bool:
+    """True when the text proves every ``$ref`` of ``doc`` resolves: each occurrence of ``$ref`` is a key
+    with a plain same-document value (``#/…``), and each distinct value resolves. False means "look closer",
+    not "broken": a ``$ref`` mentioned in a description, an escaped key or value, or a reference to another
+    file all send the caller to the walk over the parsed data.
+    """
+    text = doc.text
+    if "\\" in text and ("\\u0024" in text or "\\x24" in text or "\\U00000024" in text):
+        return False  # a key spelled with an escaped "$" is a $ref the text scan cannot see
+    found = _REF_ENTRY.findall(text)
+    if len(found) != text.count("$ref"):
+        return False
+    for ref in {single or double or plain or block for single, double, plain, _indent, block in found}:
+        if not ref.startswith("#"):
+            return False
+        try:
+            jp.resolve(doc.data, ref[1:])
+        except (KeyError, ValueError):
+            return False
+    return True
 
 
 _Place = tuple[Any, str | int] | None
