@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
+MAX_INSTANCE_LENGTH = 2048
+"""The ``maxLength`` of ``instance`` in the contract's ``Problem`` schema."""
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 """Status phrases that RFC 9110 renamed since Python's ``http.HTTPStatus`` was written."""
 
@@ -53,9 +55,22 @@ def problem(
     }
     if detail:
         body["detail"] = detail
-    body["instance"] = quote(request.url.path)
+    body["instance"] = instance_of(request.url.path)
     body.update(extra or {})
     return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def instance_of(path: str) -> str:
+    """The percent-encoded ``path`` as the ``instance`` member, cut to the contract's 2048 characters.
+
+    A long path of multi-byte characters grows up to nine times when encoded; the cut never splits a ``%XX``.
+    """
+    encoded = quote(path)
+    if len(encoded) <= MAX_INSTANCE_LENGTH:
+        return encoded
+    cut = encoded[:MAX_INSTANCE_LENGTH]
+    escape = cut.rfind("%", MAX_INSTANCE_LENGTH - 2)
+    return cut[:escape] if escape != -1 else cut
 
 
 def title_of(status: int) -> str:
