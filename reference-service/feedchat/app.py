@@ -14,6 +14,7 @@ from feedchat import __version__, problems
 from feedchat.auth import TokenVerifier
 from feedchat.bodylimit import BodySizeLimit
 from feedchat.contract import docs_router
+from feedchat.feeds import feeds_for
 from feedchat.guard import check_routes, guard
 from feedchat.issuer import DevIssuer, load_jwks
 from feedchat.jwks import KeySource
@@ -91,6 +92,7 @@ def create_app(
     app.state.streams = StreamRegistry(settings.streams.max_per_client)
     app.state.store = store
     app.state.pipeline = background  # the in-process relay and worker, None unless asked for
+    app.state.feeds = feeds_for(settings, background)  # follows and timelines; None without a Redis
     app.state.verifier = TokenVerifier(
         keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.clock_skew_seconds
     )

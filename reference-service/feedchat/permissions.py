@@ -24,6 +24,8 @@ class Permission(StrEnum):
     MESSAGE_DELETE_OWN = "message:delete-own"
     MESSAGE_DELETE_ANY = "message:delete-any"
     USER_BAN = "user:ban"
+    USER_FOLLOW = "user:follow"
+    TIMELINE_READ = "timeline:read"
 
 
 _MEMBER = frozenset(
@@ -35,6 +37,8 @@ _MEMBER = frozenset(
         Permission.ROOM_CREATE,
         Permission.MESSAGE_CREATE,
         Permission.MESSAGE_DELETE_OWN,
+        Permission.USER_FOLLOW,
+        Permission.TIMELINE_READ,
     }
 )
 _MODERATOR = _MEMBER | {Permission.POST_HIDE, Permission.MESSAGE_DELETE_ANY}
@@ -68,6 +72,9 @@ OPERATIONS: Mapping[str, Permission | None] = {
     "createMessage": Permission.MESSAGE_CREATE,
     "deleteMessage": Permission.MESSAGE_DELETE_OWN,
     "banUser": Permission.USER_BAN,
+    "followUser": Permission.USER_FOLLOW,
+    "unfollowUser": Permission.USER_FOLLOW,
+    "listTimeline": Permission.TIMELINE_READ,
 }
 """Each operation (by ``operationId``) and the permission a caller needs for it; ``PUBLIC`` needs none."""
 

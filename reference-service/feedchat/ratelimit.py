@@ -50,7 +50,12 @@ POLICIES: Mapping[str, Policy] = {
             True,
             "Rejected bearer tokens, per client address: token guessing and forgery attempts stop early.",
         ),
-        Policy("writes", "principal", True, "Changes and deletions of one's own posts, per caller."),
+        Policy(
+            "writes",
+            "principal",
+            True,
+            "Changes and deletions of one's own posts, follows and timeline reads, per caller.",
+        ),
         Policy("creates", "principal", True, "New posts, comments, rooms and messages, per caller: spam stops early."),
         Policy(
             "moderation",
@@ -81,6 +86,9 @@ OPERATION_POLICIES: Mapping[str, str] = {
     "createMessage": "creates",
     "deleteMessage": "moderation",
     "banUser": "moderation",
+    "followUser": "writes",
+    "unfollowUser": "writes",
+    "listTimeline": "writes",
 }
 """The per-principal policy of each authenticated operation; public operations have only the address limit."""
 

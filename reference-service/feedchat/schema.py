@@ -188,6 +188,8 @@ POSTS = CollectionSpec(
         ),
         "remove": Query("deleteOne", BY_ID),
         **_pages("feed", POST_FIELDS, newest_first=True),
+        # The posts of one timeline page: their IDs come from the reader's Redis feed, in its order.
+        "byIds": Query("find", {"_id": {"$in": Param("ids", [EXAMPLE_ID])}}, limit=FETCH_LIMIT, projection=POST_FIELDS),
     },
 )
 

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -374,6 +374,13 @@ class Store:
     def list_posts(self, limit: int, cursor: str | None) -> Page:
         """Posts, newest first."""
         return self._page("posts", "feed", limit, cursor)
+
+    def posts_by_ids(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The posts among ``post_ids`` (at most 101) that exist, by ID; deleted and hidden ones are absent."""
+        if not post_ids:
+            return {}
+        docs = self.shapes.query("posts", "byIds", ids=list(post_ids), limit=len(post_ids))
+        return {str(doc["_id"]): _public(doc) for doc in docs}
 
     # -- comments -----------------------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def test_lists_use_cursor_pagination(document: dict[str, Any]) -> None:
         for op in item.values()
         if isinstance(op, dict) and op.get("operationId", "").startswith("list")
     ]
-    assert len(lists) == 5
+    assert len(lists) == 6
     for op in lists:
         refs = {p["$ref"] for p in op["parameters"]}
         assert refs == {"#/components/parameters/Limit", "#/components/parameters/Cursor"}

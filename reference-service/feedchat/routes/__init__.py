@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from feedchat.routes import comments, messages, moderation, posts, rooms
+from feedchat.routes import comments, follows, messages, moderation, posts, rooms
 
 ROUTERS: tuple[APIRouter, ...] = (
     posts.router,
@@ -10,4 +10,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     rooms.router,
     messages.router,
     moderation.router,
+    follows.router,
 )
