@@ -16,8 +16,12 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from checks.engines.contract.exchange import Exchange, Request, Response, redact
 from checks.errors import InputError
 
-# Schema-valid data may still meet these: an unknown ID, a foreign cursor, a taken name, a spent quota.
-ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "429"]
+# Schema-valid data may still meet these: an unknown ID, a foreign cursor, a taken name, a body over the
+# service's size limit (schema lengths count characters, the limit counts bytes), a spent quota. A status the
+# operation does not document is still a failure of status_code_conformance.
+ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "413", "429"]
+# Schema-violating data must be refused with one of these; 413 is a refusal too (a body too large to read).
+REJECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 RESPONSE_CHECKS = [
     openapi_checks.status_code_conformance,
     openapi_checks.content_type_conformance,
@@ -56,7 +60,10 @@ def _config(base_url: str, settings: dict[str, Any]) -> schemathesis.Config:
             "request-timeout": settings["request_timeout"],
             "headers": settings["headers"],
             "generation": {"max-examples": settings["max_examples"]},
-            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ACCEPTED},
+                "negative_data_rejection": {"expected-statuses": REJECTED},
+            },
             "output": {"sanitization": {"enabled": not settings["show_secrets"]}},
         }
     )
