@@ -50,12 +50,8 @@ POLICIES: Mapping[str, Policy] = {
             True,
             "Rejected bearer tokens, per client address: token guessing and forgery attempts stop early.",
         ),
-        Policy(
-            "writes",
-            "principal",
-            True,
-            "Changes and deletions of one's own posts, follows and timeline reads, per caller.",
-        ),
+        Policy("writes", "principal", True, "Changes and deletions of one's own posts and follows, per caller."),
+        Policy("reads", "principal", True, "Reads of one's own data (the timeline), per caller."),
         Policy("creates", "principal", True, "New posts, comments, rooms and messages, per caller: spam stops early."),
         Policy(
             "moderation",
@@ -71,6 +67,7 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "address": "300/minute",
     "auth-failures": "20/minute",
     "writes": "60/minute",
+    "reads": "120/minute",
     "creates": "20/minute",
     "moderation": "30/minute",
 }
@@ -88,7 +85,7 @@ OPERATION_POLICIES: Mapping[str, str] = {
     "banUser": "moderation",
     "followUser": "writes",
     "unfollowUser": "writes",
-    "listTimeline": "writes",
+    "listTimeline": "reads",
 }
 """The per-principal policy of each authenticated operation; public operations have only the address limit."""
 

@@ -24,7 +24,8 @@ ROOT = HERE.parent.parent
 SERVICE = ROOT / "reference-service"
 # Generous limits, so that the probes' own requests are not refused before they are judged.
 RATE_LIMITS = (
-    "address=10000/minute,auth-failures=10000/minute,creates=1000/minute,writes=1000/minute,moderation=1000/minute"
+    "address=10000/minute,auth-failures=10000/minute,creates=1000/minute,writes=1000/minute,reads=1000/minute,"
+    "moderation=1000/minute"
 )
 
 
