@@ -17,7 +17,6 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, repeat
 from json.decoder import scanstring
@@ -104,18 +103,24 @@ def parse_text(text: str, *, name: str) -> Any:
         raise InputError(f"invalid YAML: {exc}", file=name) from None
 
 
-@dataclass
 class Document:
     """A parsed YAML/JSON document that can tell where a JSON pointer sits."""
 
-    path: str
-    text: str
-    data: Any
-    _root: yaml.Node | None = field(default=None, repr=False)
-    _composed: bool = field(default=False, repr=False)
-    _index: _JsonIndex | _YamlIndex | None = field(default=None, repr=False)
-    _indexed: bool = field(default=False, repr=False)
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    __slots__ = ("_composed", "_index", "_indexed", "_line_starts", "_line_table", "_root", "data", "path", "text")
+
+    def __init__(self, path: str, text: str, data: Any) -> None:
+        self.path = path
+        self.text = text
+        self.data = data
+        self._root: yaml.Node | None = None
+        self._composed = False
+        self._index: _JsonIndex | _YamlIndex | None = None
+        self._indexed = False
+        self._line_starts: list[int] | None = None
+        self._line_table: _Lines | None = None
+
+    def __repr__(self) -> str:
+        return f"Document(path={self.path!r})"
 
     @classmethod
     def load(cls, path: Path | str, *, display: str | None = None, what: str = "file") -> Document:
@@ -172,7 +177,7 @@ class Document:
                 self._index = (
                     _JsonIndex(self.text)
                     if _looks_like_json(self.text)
-                    else _YamlIndex(self.text, self.data, self._starts)
+                    else _YamlIndex(self.text, self.data, self._lines)
                 )
         return self._index
 
@@ -182,10 +187,15 @@ class Document:
             if _has_any(self.text, _OTHER_SPLITS):
                 self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
             else:  # str.splitlines breaks only at \n and \r\n here, and runs in C
-                starts = list(accumulate(map(len, self.text.splitlines(keepends=True)), initial=0))
-                del starts[self.text.count("\n") + 1 :]  # the end of a last line without a line break
-                self._line_starts = starts
+                self._line_starts = _starts_of(self.text, list(map(len, self.text.splitlines(keepends=True))))
         return self._line_starts
+
+    def _lines(self) -> _Lines:
+        """The line table of the YAML index, built once (with the line starts, when they are not known yet)."""
+        if self._line_table is None:
+            self._line_table = _Lines(self.text, self._line_starts, self._starts)
+            self._line_starts = self._line_table.starts
+        return self._line_table
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         starts = self._starts()
@@ -317,37 +327,37 @@ def _walk(index: _JsonIndex | _YamlIndex, tokens: list[str]) -> int:
 def _walk_many(index: _JsonIndex | _YamlIndex, paths: list[tuple[str, ...]]) -> list[int | None]:
     """:func:`_walk` for many token paths; ``None`` where the index cannot tell.
 
-    Paths are walked in sorted order, and the states along the previous path are kept, so a prefix
-    shared by many pointers (``/paths/~1v1~1posts/get`` under every finding of one operation) is
-    walked once.
+    The paths are merged into a tree of their tokens, which is walked depth first: a prefix shared by
+    many pointers (``/paths/~1v1~1posts/get`` under every finding of one operation) is stepped once,
+    and a node is always reached after its parent.
     """
     out: list[int | None] = [None] * len(paths)
-    walked: list[str] = []
-    # states[k]: after k tokens, (state, True) while the walk goes on, (last state, False) once it stopped,
-    # (None, False) once the index could not tell.
-    states: list[tuple[Any, bool]] = [(index.start(), True)]
-    for i in sorted(range(len(paths)), key=paths.__getitem__):
-        tokens = paths[i]
-        shared = 0
-        limit = min(len(walked), len(tokens))
-        while shared < limit and walked[shared] == tokens[shared]:
-            shared += 1
-        del walked[shared:], states[shared + 1 :]
-        for token in tokens[shared:]:
-            state, going = states[-1]
-            if going:
+    tree: dict[str | None, Any] = {}
+    for i, tokens in enumerate(paths):
+        node = tree
+        for token in tokens:
+            node = node.setdefault(token, {})
+        node.setdefault(None, []).append(i)  # None: the paths that end here
+    # state: where the walk is; going: False once it stopped (the mark stays), state None once the index cannot tell.
+    stack: list[tuple[dict[str | None, Any], Any, bool]] = [(tree, index.start(), True)]
+    while stack:
+        node, state, going = stack.pop()
+        for token, below in node.items():
+            if token is None:
+                if state is not None:
+                    with contextlib.suppress(_Unsupported):
+                        mark = index.mark(state)
+                        for i in below:
+                            out[i] = mark
+            elif not going:
+                stack.append((below, state, False))
+            else:
                 try:
                     nxt = index.step(state, token)
-                    states.append((nxt, True) if nxt is not None else (state, False))
                 except _Unsupported:
-                    states.append((None, False))
-            else:
-                states.append((state, False))
-            walked.append(token)
-        state = states[-1][0]
-        if state is not None:
-            with contextlib.suppress(_Unsupported):
-                out[i] = index.mark(state)
+                    stack.append((below, None, False))
+                else:
+                    stack.append((below, nxt, True) if nxt is not None else (below, state, False))
     return out
 
 
@@ -478,6 +488,15 @@ _FIRST = re.compile(r"\n *([^ \t#\r\n]?)")
 _DEEPEST = 127
 """Line codes below 128 are content indents; a node indented deeper than this goes to the composer."""
 _IGNORED = {"": 128}
+_STRIPPED_IGNORED = dict.fromkeys(("", "\t", "#", "\r", "\n"), 128)
+"""First characters (after the indent) of a line that is not content: see :class:`_Lines`."""
+
+
+def _starts_of(text: str, lengths: list[int]) -> list[int]:
+    """Line start offsets from the lengths of ``text.splitlines(keepends=True)`` (one entry per ``\\n``, plus one)."""
+    starts = list(accumulate(lengths, initial=0))
+    del starts[text.count("\n") + 1 :]  # the end of a last line without a line break
+    return starts
 
 
 class _Lines:
@@ -490,20 +509,42 @@ class _Lines:
     has lines. The table is built by C code (regular expressions, ``map``), not a loop per line.
     """
 
-    def __init__(self, text: str, starts: list[int]) -> None:
+    def __init__(self, text: str, starts: list[int] | None, find_starts: Callable[[], list[int]]) -> None:
+        if starts is None and not _has_any(text, _OTHER_SPLITS):
+            self._from_lines(text)  # the line starts come from the same split
+            return
+        self.starts = starts if starts is not None else find_starts()
         padded = "\n" + text
-        self.starts = starts
         try:  # one list of matches alive at a time: a large document has a hundred thousand lines
             indents = bytes(map(len, _INDENT.findall(padded)))
         except ValueError:  # a line indented 256 spaces or more
             raise _Unsupported from None
         firsts = _FIRST.findall(padded)
-        if not len(indents) == len(firsts) == len(starts):
+        if not len(indents) == len(firsts) == len(self.starts):
             raise _Unsupported
         try:
             self.codes = bytes(map(operator.add, indents, map(_IGNORED.get, firsts, repeat(0))))
         except ValueError:  # a non-content line indented 128 spaces or more
             raise _Unsupported from None
+
+    def _from_lines(self, text: str) -> None:
+        """Starts and codes from one ``splitlines`` (breaks only at ``\\n`` and ``\\r\\n`` here): each line's
+        indent is its length less that of the line with leading spaces stripped, whose first character
+        tells a content line from a blank or comment one."""
+        pieces = text.splitlines(keepends=True)
+        lengths = list(map(len, pieces))
+        self.starts = _starts_of(text, lengths)
+        stripped = list(map(str.lstrip, pieces, repeat(" ")))
+        del pieces
+        indents = map(operator.sub, lengths, map(len, stripped))
+        firsts = map(operator.getitem, stripped, repeat(slice(0, 1)))
+        try:
+            codes = bytes(map(operator.add, indents, map(_STRIPPED_IGNORED.get, firsts, repeat(0))))
+        except ValueError:  # indented 256 spaces or more, or a non-content line indented 128 or more
+            raise _Unsupported from None
+        if len(codes) < len(self.starts):  # the empty line after a final line break
+            codes += bytes((_IGNORED[""],))
+        self.codes = codes
 
     def line_of(self, offset: int) -> int:
         """Index of the line that holds ``offset``."""
@@ -529,7 +570,7 @@ class _YamlIndex:
     node other than a block mapping, block sequence or scalar on the way, raises ``_Unsupported``.
     """
 
-    def __init__(self, text: str, data: Any, starts: Callable[[], list[int]]) -> None:
+    def __init__(self, text: str, data: Any, lines: Callable[[], _Lines]) -> None:
         if _has_any(text, _ODD_BREAKS) or not isinstance(data, dict):
             raise _Unsupported
         self.text = text
@@ -546,7 +587,7 @@ class _YamlIndex:
         self._regions: dict[int, _Region] = {}
         self._nodes: dict[tuple[int, bool], _Node] = {}
         self._lines: _Lines | None = None
-        self._starts = starts
+        self._line_table = lines
 
     def offset(self, tokens: list[str]) -> int:
         """Offset of the node at ``tokens`` (a member's key), or of its nearest parent."""
@@ -592,17 +633,25 @@ class _YamlIndex:
         _, column, start, first = node
         if not isinstance(data, dict):
             raise _Unsupported
-        by_text = {_data_key(k): v for k, v in data.items()}
         lines = self._at_column(start, column, parent, entries=False)
-        matches = [m for m in (_KEY_HERE.match(self.text, pos) for pos in lines) if m is not None]
-        members = {}
-        for match in (first, *matches):
-            key = _key_text(match.group("key"))
-            if key not in by_text or key in members:
-                raise _Unsupported
-            members[key] = (match.start("key"), match.end(), by_text[key])
-        if len(members) != len(data) or len(by_text) != len(data):
+        text = self.text
+        found: dict[str, tuple[int, int]] = {}
+        for match in (first, *map(_KEY_HERE.match, repeat(text), lines)):
+            if match is not None:
+                raw = match.group("key")
+                key = _key_text(raw) if raw[0] in "'\"" else raw
+                if key in found:
+                    raise _Unsupported
+                found[key] = (match.start("key"), match.end())
+        if len(found) != len(data):
             raise _Unsupported
+        try:
+            members = {key: (at, after, data[key]) for key, (at, after) in found.items()}
+        except KeyError:  # keys the parser read as numbers, booleans…: compare them as text
+            by_text = {_data_key(k): v for k, v in data.items()}
+            if len(by_text) != len(data) or not found.keys() <= by_text.keys():
+                raise _Unsupported from None
+            members = {key: (at, after, by_text[key]) for key, (at, after) in found.items()}
         self._maps[start] = members
         return members
 
@@ -629,7 +678,7 @@ class _YamlIndex:
         if column > _DEEPEST:
             raise _Unsupported
         if self._lines is None:
-            self._lines = _Lines(self.text, self._starts())
+            self._lines = self._line_table()
         text, lines = self.text, self._lines
         codes, starts = lines.codes, lines.starts
         first = lines.line_of(start) + 1
@@ -648,8 +697,9 @@ class _YamlIndex:
         end = starts[end_line] if end_line < len(codes) else len(text)
         if end != parent.end and end not in parent.lines:
             raise _Unsupported  # the line that ends this node is not where the parent goes on
-        self._regions[start] = _Region(end, frozenset(starts[i] for i in found))
-        return [starts[i] + column for i in found]
+        offsets = list(map(starts.__getitem__, found))
+        self._regions[start] = _Region(end, frozenset(offsets))
+        return [offset + column for offset in offsets]
 
     def _value(self, pos: int, column: int, *, compact: bool) -> _Node:
         """The node after a key's ':' or an entry's '-' at ``pos``; ``column`` is its collection's."""
