@@ -12,7 +12,6 @@ import os
 import re
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,23 @@ def standards_dir() -> Path:
     return Path(os.environ.get("HANDBOOK_STANDARDS", PROJECT_ROOT / "standards"))
 
 
-@dataclass
 class Registry:
     """All rules, by ID, with the file each was defined in."""
 
-    root: Path
-    rules: dict[str, Rule] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)
-    retired: frozenset[str] = frozenset()
+    __slots__ = ("files", "retired", "root", "rules")
+
+    def __init__(
+        self,
+        root: Path,
+        rules: dict[str, Rule] | None = None,
+        files: dict[str, Path] | None = None,
+        retired: frozenset[str] = frozenset(),
+    ) -> None:
+        """Mappings not given are new empty ones."""
+        self.root = root
+        self.rules: dict[str, Rule] = {} if rules is None else rules
+        self.files: dict[str, Path] = {} if files is None else files
+        self.retired = retired
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(sorted(self.rules.values(), key=lambda r: r.id))
