@@ -91,8 +91,9 @@ def load_registry(
 ) -> Registry:
     """Read every rule file below ``root`` and validate it and the whole set.
 
-    ``known`` maps rule files to data already parsed from them (a current snapshot), which is then
-    validated without reading the file; ``seen`` collects the parsed data of every file read.
+    ``known`` maps rule files to data already parsed and validated from them (a current snapshot): a
+    rule is then built from it without reading the file or validating the rule again (the checks of
+    the whole set still run). ``seen`` collects the parsed data of every file read.
     """
     base = root or standards_dir()
     if not base.is_dir():
@@ -104,22 +105,27 @@ def load_registry(
         if not match:
             continue
         rule = _load_rule(path, base, known, seen)
-        shown = _display(path, base)
         if rule.id != match["id"]:
-            raise RegistryError(f"rule id {rule.id} does not match file name {path.name}", file=shown, line=1)
+            raise RegistryError(
+                f"rule id {rule.id} does not match file name {path.name}", file=_display(path, base), line=1
+            )
         if path.parent.name != rule.area.value:
-            raise RegistryError(f"rule of area {rule.area.value!r} is in folder {path.parent.name!r}", file=shown)
+            raise RegistryError(
+                f"rule of area {rule.area.value!r} is in folder {path.parent.name!r}", file=_display(path, base)
+            )
         if rule.id in registry.rules:
             other = _display(registry.files[rule.id], base)
-            raise RegistryError(f"duplicate rule id {rule.id} (also in {other})", file=shown, line=1)
+            raise RegistryError(f"duplicate rule id {rule.id} (also in {other})", file=_display(path, base), line=1)
         if rule.id in registry.retired:
-            raise RegistryError(f"rule id {rule.id} is retired and must not be reused", file=shown, line=1)
+            raise RegistryError(
+                f"rule id {rule.id} is retired and must not be reused", file=_display(path, base), line=1
+            )
         if rule.enforced.key:
             slot = (rule.enforced.engine, rule.enforced.key)
             if slot in engine_keys:
                 raise RegistryError(
                     f"check {rule.enforced.engine}:{rule.enforced.key} already enforces {engine_keys[slot]}",
-                    file=shown,
+                    file=_display(path, base),
                 )
             engine_keys[slot] = rule.id
         registry.rules[rule.id] = rule
@@ -139,7 +145,8 @@ def cached_registry(root: Path) -> Registry:
     Parsing a hundred YAML files is most of a small lint's start-up; the snapshot is a JSON file in the
     user's cache folder (``HANDBOOK_CACHE_DIR``, else ``$XDG_CACHE_HOME/handbook``, else
     ``~/.cache/handbook``), keyed by the standards folder and checked against every rule file's size and
-    modification time, and the rule model's own source. ``HANDBOOK_NO_CACHE=1`` turns it off. A cache
+    modification time, and the rule model's own source. It is written only from rules that validated,
+    so its rules are built without validating them again. ``HANDBOOK_NO_CACHE=1`` turns it off. A cache
     that cannot be read or written is ignored.
     """
     if os.environ.get("HANDBOOK_NO_CACHE") or not root.is_dir():
@@ -215,8 +222,9 @@ def _retired_shape(entries: Any) -> bool:
 
 def _load_rule(path: Path, base: Path, known: Mapping[str, Any] | None, seen: dict[str, Any] | None) -> Rule:
     if known is not None and str(path) in known:
-        with contextlib.suppress(Invalid):  # cannot happen for a current snapshot; the file then tells where
-            return Rule.parse(known[str(path)])
+        # A current snapshot holds only data that validated; data of another shape sends us to the file.
+        with contextlib.suppress(AttributeError, KeyError, TypeError, ValueError):
+            return Rule.trusted(known[str(path)])
     shown = _display(path, base)
     try:
         doc = Document.load(path, display=shown)
