@@ -28,7 +28,10 @@ WAIVED_RULE = re.compile(r"^(API|SEC|DATA|REL|OBS|QUAL)-\d{3}$")
 
 
 class Waiver(NamedTuple):
-    """A decision to accept findings of one rule in some files until a date."""
+    """A decision to accept findings of one ``rule`` in some files until a date.
+
+    ``path`` is a glob of the files, ``expires`` the date; ``reason`` and ``owner`` say why and who decided.
+    """
 
     rule: str
     path: str

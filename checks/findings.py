@@ -25,7 +25,9 @@ class Severity(StrEnum):
 
 
 class Location(NamedTuple):
-    """Where a finding is: a file position and/or a JSON pointer or logical name."""
+    """Where a finding is: a file position (``file``, ``line``, ``column``) and/or a JSON ``pointer`` or
+    ``logical`` name; every field defaults to ``None``.
+    """
 
     file: str | None = None
     line: int | None = None

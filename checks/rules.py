@@ -72,7 +72,7 @@ class Area(StrEnum):
 
 
 class Example(NamedTuple):
-    """A code or document example, in the language the rule's check reads."""
+    """A code or document example (``lang``, ``code``, optional ``note``), in the language the rule's check reads."""
 
     lang: str
     code: str
@@ -90,7 +90,7 @@ class Example(NamedTuple):
 
 
 class Examples(NamedTuple):
-    """The bad example makes the check fire; the good example passes it."""
+    """The ``bad`` example makes the check fire; the ``good`` example passes it."""
 
     bad: Example
     good: Example
@@ -103,7 +103,7 @@ class Examples(NamedTuple):
 
 
 class Reference(NamedTuple):
-    """An external source: an RFC, a vendor page, a book chapter."""
+    """An external source (``title``, ``url``): an RFC, a vendor page, a book chapter."""
 
     title: str
     url: str
@@ -189,7 +189,10 @@ class Enforcement(_Frozen):
 
 
 class SatisfiedBy(NamedTuple):
-    """A place in the reference service (or a template) that satisfies the rule."""
+    """A place in the reference service (or a template) that satisfies the rule.
+
+    A ``file``, and optionally a JSON ``pointer`` or a ``symbol`` in it and a ``note``.
+    """
 
     file: str
     pointer: str | None = None

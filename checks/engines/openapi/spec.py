@@ -24,7 +24,7 @@ _NO_REFS_BELOW = frozenset({"example", "default", "const", "enum"})
 
 
 class Where(NamedTuple):
-    """A node's place: the document it is in and its JSON pointer there."""
+    """A node's place: the document it is in (``doc``) and its JSON ``pointer`` there."""
 
     doc: Document
     pointer: str
@@ -35,7 +35,10 @@ class Where(NamedTuple):
 
 
 class Operation(NamedTuple):
-    """One HTTP operation: ``method`` on ``path``."""
+    """One HTTP operation: ``method`` on ``path``.
+
+    ``node`` is the operation object, ``where`` its place, ``path_item`` the path item that holds it.
+    """
 
     path: str
     method: str
@@ -65,7 +68,7 @@ class Spec:
         self.root = root
         self.version = version
         self.docs: dict[str, Document] = {} if docs is None else docs
-        self.memo = memo
+        self.memo: dict[Any, Any] | None = memo
         """Results shared by the checks of one lint run (see :meth:`frozen`); ``None`` outside one."""
 
     @classmethod

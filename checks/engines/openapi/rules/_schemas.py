@@ -40,14 +40,14 @@ WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 
 class SchemaNode(NamedTuple):
-    """One schema, ``$ref``s already followed to it."""
+    """One schema (``node``), ``$ref``s already followed to it, and its place (``where``)."""
 
     node: dict[str, Any]
     where: Where
 
 
 class Property(NamedTuple):
-    """A named property of an object schema; ``schema`` is the property's schema with ``$ref``s followed."""
+    """A property of an object schema: its ``name``, its ``schema`` with ``$ref``s followed, and ``where`` it is."""
 
     name: str
     schema: dict[str, Any]
