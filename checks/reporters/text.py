@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from itertools import groupby
 
-import click
-
 from checks.findings import Report, Severity
 from checks.reporters import RenderContext
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_FOREGROUND = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
+"""ANSI SGR codes of the foreground colours used."""
+
+
+def sgr(text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False, underline: bool = False) -> str:
+    """``text`` in ANSI SGR styles: each style its own sequence, colour first, then one reset."""
+    codes = [_FOREGROUND[fg]] if fg else []
+    codes += [code for code, on in ((1, bold), (2, dim), (4, underline)) if on]
+    return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
 
 
 def render(report: Report, ctx: RenderContext) -> str:
     """Human-readable report."""
 
-    def style(text: str, **kw: object) -> str:
-        return click.style(text, **kw) if ctx.color else text  # type: ignore[arg-type]
+    def style(
+        text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False, underline: bool = False
+    ) -> str:
+        return sgr(text, fg=fg, bold=bold, dim=dim, underline=underline) if ctx.color else text
 
     lines: list[str] = []
     findings = report.sorted_findings()
