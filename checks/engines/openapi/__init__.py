@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -21,8 +20,7 @@ from checks.sources import Document, collector_paused
 from checks.validate import mapping, paths
 
 
-@dataclass(frozen=True)
-class OpenAPISettings:
+class OpenAPISettings(NamedTuple):
     """``[tool.handbook.openapi]``: the contracts of the repository."""
 
     specs: list[str]
