@@ -1,15 +1,18 @@
-"""Shared options and output of every ``handbook check`` command."""
+"""What every ``handbook`` command shares: its :class:`Command`, argument types, output options and output.
+
+Commands are described with the standard library's :mod:`argparse`: a command adds its arguments to
+a parser it is given, and :mod:`checks.cli` builds that parser only when the command runs or shows
+its help.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from argparse import ArgumentParser, ArgumentTypeError, BooleanOptionalAction, Namespace
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
-
-import click
 
 from checks.config import Config, apply_waivers, load_config
 from checks.errors import UsageError
@@ -17,78 +20,135 @@ from checks.findings import Report
 from checks.registry import default_registry
 from checks.reporters import FORMATS, RenderContext, reporter
 
-F = TypeVar("F", bound=Callable[..., Any])
+FAIL_ON = ("error", "warning", "never")
+ESCAPES = r"\x1b\[[;?0-9]*[a-zA-Z]"
+"""Terminal escape sequences (SGR colours and the like)."""
 
 
-@dataclass
+class Command:
+    """One ``handbook`` command: its help text, how it adds its arguments to a parser, and what it runs."""
+
+    __slots__ = ("arguments", "description", "run")
+
+    def __init__(
+        self, description: str, arguments: Callable[[ArgumentParser], None], run: Callable[[Namespace], None]
+    ) -> None:
+        self.description = description
+        """Help text; its first sentence is the command's line in its group's list."""
+        self.arguments = arguments
+        """Adds the command's arguments and options to its parser (``-h``/``--help`` is added for it)."""
+        self.run = run
+        """Runs the command with the parsed arguments."""
+
+
+def choices(values: Iterable[str]) -> str:
+    """The metavar of an option with fixed choices: ``[a|b|c]``."""
+    return f"[{'|'.join(values)}]"
+
+
+def file_path(text: str) -> Path:
+    """Argument type: a path that is not an existing directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise ArgumentTypeError(f"file {text!r} is a directory")
+    return path
+
+
+def directory_path(text: str) -> Path:
+    """Argument type: a path that is not an existing file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ArgumentTypeError(f"directory {text!r} is a file")
+    return path
+
+
+def int_range(low: int, high: int) -> Callable[[str], int]:
+    """Argument type: an integer from ``low`` to ``high``."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ArgumentTypeError(f"{text!r} is not a valid integer") from None
+        if not low <= value <= high:
+            raise ArgumentTypeError(f"{value} is not in the range {low}<=x<={high}")
+        return value
+
+    return convert
+
+
+def float_range(low: float) -> Callable[[str], float]:
+    """Argument type: a number of at least ``low``."""
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ArgumentTypeError(f"{text!r} is not a valid number") from None
+        if not value >= low:  # also refuses NaN
+            raise ArgumentTypeError(f"{text} is not in the range x>={low}")
+        return value
+
+    return convert
+
+
 class OutputOptions:
     """What to print, where, and when to fail."""
 
-    format: str
-    output: Path | None
-    fail_on: str | None
-    config: Path | None
-    color: bool | None
+    __slots__ = ("color", "config", "fail_on", "format", "output")
+
+    def __init__(
+        self, *, format: str, output: Path | None, fail_on: str | None, config: Path | None, color: bool | None
+    ) -> None:
+        self.format = format
+        self.output = output
+        self.fail_on = fail_on
+        self.config = config
+        self.color = color
 
 
-def output_options(func: F) -> F:
+def add_output_options(parser: ArgumentParser) -> None:
     """Add ``--format``, ``--output``, ``--fail-on``, ``--config`` and ``--color`` to a command."""
-    options = [
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(list(FORMATS)),
-            default="text",
-            show_default=True,
-            help="Report format.",
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report to FILE (atomically) instead of stdout.",
-        ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(["error", "warning", "never"]),
-            help="Lowest severity that makes the exit status 1 [default: from config, else error].",
-        ),
-        click.option(
-            "--config",
-            type=click.Path(path_type=Path),
-            help="pyproject.toml with [tool.handbook] (default: nearest one).",
-        ),
-        click.option(
-            "--color/--no-color", default=None, help="Colour text output (default: when writing to a terminal)."
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def options_from(kwargs: dict[str, Any]) -> OutputOptions:
-    """Pop the shared options out of a command's keyword arguments."""
-    return OutputOptions(
-        format=kwargs.pop("fmt"),
-        output=kwargs.pop("output"),
-        fail_on=kwargs.pop("fail_on"),
-        config=kwargs.pop("config"),
-        color=kwargs.pop("color"),
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", metavar=choices(FORMATS), help="Report format.  [default: text]"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=file_path,
+        metavar="FILE",
+        help="Write the report to FILE (atomically) instead of stdout.",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        metavar=choices(FAIL_ON),
+        help="Lowest severity that makes the exit status 1 [default: from config, else error].",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="PATH", help="pyproject.toml with [tool.handbook] (default: nearest one)."
+    )
+    parser.add_argument(
+        "--color", action=BooleanOptionalAction, help="Colour text output (default: when writing to a terminal)."
     )
 
 
-def config_for(opts: OutputOptions) -> Config:
+def options_from(args: Namespace) -> OutputOptions:
+    """The shared options of a parsed command line."""
+    return OutputOptions(
+        format=args.format, output=args.output, fail_on=args.fail_on, config=args.config, color=args.color
+    )
+
+
+def config_for(opts: OutputOptions, command: str | None = None) -> Config:
     """The configuration named by ``--config``, or the nearest one.
 
-    The section of the engine whose command is running is validated here, even when the command
+    The section of the engine whose ``command`` is running is validated here, even when the command
     line makes it unused, so a broken section is reported by the command it belongs to.
     """
     config = load_config(opts.config)
-    ctx = click.get_current_context(silent=True)
-    name = ctx.command.name if ctx is not None else None
-    if name in config.engines:
-        config.engines[name]  # reading a section validates it
+    if command in config.engines:
+        config.engines[command]  # reading a section validates it
     return config
 
 
@@ -105,7 +165,10 @@ def emit(report: Report, opts: OutputOptions, config: Config, *, inputs: list[Pa
     ctx = RenderContext(registry=default_registry(), docs_url=config.docs_url, color=color, fail_on=fail_on)
     text = reporter(opts.format)(report, ctx)
     if opts.output is None:
-        click.echo(text, nl=False)
+        if "\x1b" in text and not to_terminal and not opts.color:  # a pipe gets them only when asked for
+            text = re.sub(ESCAPES, "", text)
+        sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         write_atomically(opts.output, text, protect=inputs or [])
     raise SystemExit(1 if report.fails(fail_on) else 0)

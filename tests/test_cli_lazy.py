@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from checks.cli import HANDBOOK, Group
 from checks.engines import all_engines, engine_names
 from tests.conftest import FIXTURES
 
@@ -16,7 +19,9 @@ import json, sys
 from checks.cli import run
 code = run(sys.argv[1:])
 loaded = sorted({m.split(".")[2] for m in sys.modules if m.startswith("checks.engines.") and m.count(".") >= 2})
-heavy = sorted(m for m in ("schemathesis", "jinja2", "yaml", "pydantic", "checks.reporters.sarif") if m in sys.modules)
+heavy = sorted(
+    m for m in ("click", "schemathesis", "jinja2", "yaml", "pydantic", "checks.reporters.sarif") if m in sys.modules
+)
 print(json.dumps({"code": code, "engines": loaded, "heavy": heavy}))
 """
 
@@ -44,7 +49,7 @@ def test_lint_imports_only_the_openapi_engine(tmp_path: Path) -> None:
     seen = _probe("check", "openapi", str(PLANTED), "--format", "json", "--output", str(out), cwd=tmp_path)
     assert seen["code"] == 1  # the planted violations
     assert seen["engines"] == ["openapi"]
-    assert seen["heavy"] == []  # no schemathesis, no templates, no PyYAML, no pydantic, no other report format
+    assert seen["heavy"] == []  # no click, no schemathesis, no templates, no PyYAML, no pydantic, no other format
     assert json.loads(out.read_text(encoding="utf-8"))["engines"] == ["openapi"]
 
 
@@ -67,3 +72,33 @@ def test_a_broken_section_of_another_engine_does_not_stop_the_lint_but_stops_che
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "[tool.handbook.mongo]" in lines[0], result.err
+
+
+def _commands(node: object = HANDBOOK, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [path]
+    if isinstance(node, Group):
+        for name in node.names():
+            out += _commands(node.load(name), (*path, name))
+    return out
+
+
+@pytest.mark.parametrize("path", _commands(), ids=lambda p: " ".join(p) or "handbook")
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_every_command_has_help(cli, path: tuple[str, ...], flag: str) -> None:
+    result = cli(*path, flag)
+    assert result.code == 0 and result.err == ""
+    assert result.out.startswith(f"Usage: {' '.join(('handbook', *path))} [OPTIONS]"), result.out
+    assert "-h, --help  " in result.out
+
+
+def test_a_group_without_a_command_shows_its_help_and_exits_2(cli) -> None:
+    result = cli("check")
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("Usage: handbook check [OPTIONS] COMMAND [ARGS]...")
+    assert "Commands:" in result.err
+
+
+def test_version(cli) -> None:
+    result = cli("--version")
+    assert result.code == 0
+    assert result.out.startswith("handbook, version ")

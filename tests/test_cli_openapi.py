@@ -76,10 +76,47 @@ def test_fail_on_levels(cli) -> None:
     assert cli("check", "openapi", planted, "--fail-on", "error").code == 1
 
 
-def test_usage_errors_exit_2(cli) -> None:
-    assert cli("check", "openapi", OPENAPI / "cyclic.yaml", "--format", "xml").code == 2
-    assert cli("check", "no-such-engine").code == 2
-    assert cli("rules", "API-999").code == 2
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "openapi", OPENAPI / "cyclic.yaml", "--format", "xml"), "handbook check openapi: error: argument"),
+        (("check", "openapi", OPENAPI / "cyclic.yaml", "--no-such-option"), "unrecognized arguments: --no-such"),
+        (("check", "openapi", OPENAPI / "cyclic.yaml", "-o", OPENAPI), "is a directory"),
+        (("check", "no-such-engine"), "handbook check: error: argument COMMAND: invalid choice: 'no-such-engine'"),
+        (("check", "--format", "json", "openapi"), "handbook check: error: unrecognized arguments: --format"),
+        (("check", "contract", "--max-examples", "0"), "0 is not in the range 1<=x<=10000"),
+        (("check", "contract", "--max-time", "0.5"), "0.5 is not in the range x>=1"),
+        (("rules", "--level", "sometimes"), "handbook rules: error: argument --level: invalid choice"),
+        (("rules", "API-999"), "handbook: error: no rule 'API-999'"),
+    ],
+)
+def test_usage_errors_exit_2(cli, args: tuple[object, ...], message: str) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    errors = [line for line in result.err.splitlines() if "error: " in line]
+    assert len(errors) == 1 and message in errors[0], result.err
+    assert "Traceback" not in result.err
+
+
+def test_options_may_come_between_specs_and_after_a_double_dash(cli) -> None:
+    cyclic, multi = OPENAPI / "cyclic.yaml", OPENAPI / "multi" / "openapi.yaml"
+    result = cli("check", "openapi", cyclic, "--format", "json", multi)
+    assert result.code == 1
+    assert json.loads(result.out)["inputs"] == [str(cyclic), str(multi)]
+    result = cli("check", "openapi", "--format", "json", "--", "-missing.yaml")
+    assert result.code == 2 and "-missing.yaml: OpenAPI document not found" in result.err
+
+
+def test_level_is_case_insensitive(cli) -> None:
+    assert cli("rules", "--level", "MuSt").out == cli("rules", "--level", "must").out != ""
+
+
+def test_color_is_plain_unless_asked_for(cli) -> None:
+    planted = OPENAPI / "planted.yaml"
+    assert "\x1b[" not in cli("check", "openapi", planted).out
+    assert "\x1b[31m\x1b[1merror  \x1b[0m" in cli("check", "openapi", planted, "--color").out
+    assert "\x1b[" not in cli("check", "openapi", planted, "--color", "--no-color").out
 
 
 def test_output_file_is_written_atomically_and_never_over_an_input(cli, tmp_path: Path) -> None:

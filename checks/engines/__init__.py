@@ -19,10 +19,9 @@ from checks.registry import PROJECT_ROOT, Registry
 from checks.validate import mapping
 
 if TYPE_CHECKING:
-    import click
-
     from checks.config import Config
     from checks.findings import Finding, Report
+    from checks.output import Command
     from checks.rules import Example, Rule
 
 
@@ -42,8 +41,11 @@ class Engine(ABC):
         """Run the rule's check on one of its examples and return its findings."""
 
     @abstractmethod
-    def command(self) -> click.Command:
-        """The ``handbook check <name>`` subcommand."""
+    def command(self) -> Command:
+        """The ``handbook check <name>`` subcommand: its help, its arguments and what it runs.
+
+        It is asked for only when that subcommand runs or is listed, and its parser is built then.
+        """
 
     def parse_settings(self, data: Any) -> Any:
         """Validate this engine's ``[tool.handbook.<name>]`` section; raise :class:`~checks.validate.Invalid`."""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import tempfile
+from argparse import Namespace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import click
-
 from checks.config import Config, load_config, waiver_findings
 from checks.engines import Engine
 from checks.findings import Finding, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, options_from
 from checks.rules import Example, Rule
 
 EXAMPLE_DATE = date(2027, 1, 1)
@@ -44,16 +43,15 @@ class WaiversEngine(Engine):
         # Expired waivers are added to every report by checks.config.apply_waivers.
         return None
 
-    def command(self) -> click.Command:
-        @click.command(name=self.name)
-        @output_options
-        def waivers(**kwargs: Any) -> None:
-            """Report expired waivers in [tool.handbook] (every other check reports them too)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
+    def command(self) -> Command:
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
             emit(Report(engines=[self.name], rules_checked=["QUAL-101"]), opts, config)
 
-        return waivers
+        return Command(
+            "Report expired waivers in [tool.handbook] (every other check reports them too).", add_output_options, run
+        )
 
 
 ENGINE = WaiversEngine()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from argparse import ArgumentParser, Namespace
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import click
 
 from checks.config import Config
 from checks.engines import Engine
@@ -27,7 +26,7 @@ from checks.engines.breaking.schemas import SchemaDiff
 from checks.engines.openapi.spec import Spec
 from checks.errors import InputError, UsageError
 from checks.findings import Finding, Location, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, options_from
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.sources import Document, collector_paused
@@ -139,28 +138,31 @@ class BreakingEngine(Engine):
             report.merge(self.run(_relative(config.path(spec)), base=settings.base))
         return report
 
-    def command(self) -> click.Command:
-        engine = self
+    def command(self) -> Command:
+        def arguments(parser: ArgumentParser) -> None:
+            parser.add_argument(
+                "specs", nargs="*", type=Path, metavar="SPEC", help="OLD and NEW contracts, or NEW alone with --base."
+            )
+            parser.add_argument("--base", metavar="REF", help="Compare NEW with the same path at this git ref.")
+            add_output_options(parser)
 
-        @click.command(name=self.name)
-        @click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
-        @click.option("--base", metavar="REF", help="Compare NEW with the same path at this git ref.")
-        @output_options
-        def breaking(specs: tuple[Path, ...], base: str | None, **kwargs: Any) -> None:
-            """Report breaking, deprecating and compatible changes from OLD to NEW (or from --base REF)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
-            if base is not None:
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
+            specs: list[Path] = args.specs
+            if args.base is not None:
                 if len(specs) != 1:
                     raise UsageError("with --base REF, give exactly one NEW spec")
-                report = engine.run(specs[0], base=base)
+                report = self.run(specs[0], base=args.base)
             else:
                 if len(specs) != 2:
                     raise UsageError("give OLD and NEW specs, or --base REF and NEW")
-                report = engine.run(specs[1], old=specs[0])
-            emit(report, opts, config, inputs=list(specs))
+                report = self.run(specs[1], old=specs[0])
+            emit(report, opts, config, inputs=specs)
 
-        return breaking
+        return Command(
+            "Report breaking, deprecating and compatible changes from OLD to NEW (or from --base REF).", arguments, run
+        )
 
 
 def _relative(path: Path) -> Path:

@@ -9,10 +9,10 @@ all rules.
 from __future__ import annotations
 
 import tempfile
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import Field
 
 from checks.config import Config
@@ -22,7 +22,7 @@ from checks.engines.code.scan import ENGINE_NAME, findings_from
 from checks.engines.code.semgrep import run_semgrep
 from checks.errors import InputError, UsageError
 from checks.findings import Finding, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, options_from
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.settings import EngineSettings
@@ -109,25 +109,27 @@ class CodeEngine(Engine):
             return None
         return self.run([_relative(config.path(p)) for p in settings.paths])
 
-    def command(self) -> click.Command:
-        engine = self
+    def command(self) -> Command:
+        def arguments(parser: ArgumentParser) -> None:
+            parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Source files or folders to scan.")
+            add_output_options(parser)
 
-        @click.command(name=self.name)
-        @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-        @output_options
-        def code(paths: tuple[Path, ...], **kwargs: Any) -> None:
-            """Scan Python and TypeScript sources for the SEC rules (default: [tool.handbook.code] paths)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
-            targets = list(paths)
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
+            targets: list[Path] = args.paths
             if not targets:
-                settings = config.engines.get(engine.name)
+                settings = config.engines.get(self.name)
                 if settings is None:
                     raise UsageError("give PATHs to scan, or configure [tool.handbook.code] paths")
                 targets = [_relative(config.path(p)) for p in settings.paths]
-            emit(engine.run(targets), opts, config, inputs=targets)
+            emit(self.run(targets), opts, config, inputs=targets)
 
-        return code
+        return Command(
+            "Scan Python and TypeScript sources for the SEC rules (default: [tool.handbook.code] paths).",
+            arguments,
+            run,
+        )
 
 
 def _relative(path: Path) -> Path:

@@ -7,12 +7,13 @@ bounds and problem+json errors. Judging is pure (:mod:`.judges`); sending is at 
 
 from __future__ import annotations
 
+import sys
 import time
+from argparse import ArgumentParser, Namespace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 from pydantic import Field
 
@@ -26,7 +27,7 @@ from checks.engines.contract.tokens import command_signer, key_signer, load_sign
 from checks.engines.openapi.spec import Spec
 from checks.errors import InputError, UsageError
 from checks.findings import Finding, Location, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, float_range, int_range, options_from
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.settings import EngineSettings
@@ -169,7 +170,7 @@ class ContractEngine(Engine):
         exchanges = prober.exchanges + [e for group in result.exchanges.values() for e in group]
         report.findings += _judge_all(registry, ops, exchanges, settings.spec, show_secrets)
         for note in prober.notes:
-            click.echo(f"note: {note}", err=True)
+            print(f"note: {note}", file=sys.stderr)
         return report
 
     def run_configured(self, config: Config) -> Report | None:
@@ -177,35 +178,54 @@ class ContractEngine(Engine):
         if settings is None:
             return None
         if not settings.url:  # a section for `check contract --url …` only: say why nothing ran
-            click.echo("note: [tool.handbook.contract] has no url: contract tests skipped", err=True)
+            print("note: [tool.handbook.contract] has no url: contract tests skipped", file=sys.stderr)
             return None
         return self.run(_resolved(settings, config))
 
-    def command(self) -> click.Command:
-        engine = self
+    def command(self) -> Command:
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
+            settings = _merge(config, vars(args))
+            emit(self.run(settings, show_secrets=args.show_secrets), opts, config, inputs=[Path(settings.spec)])
 
-        @click.command(name=self.name)
-        @click.option("--spec", type=click.Path(path_type=Path), help="The OpenAPI contract.")
-        @click.option("--url", help="Base URL of the running service.")
-        @click.option("--seed", type=int, help="Seed of the generated data [default: 20240604].")
-        @click.option("--max-examples", type=click.IntRange(1, 10000), help="Examples per operation [default: 20].")
-        @click.option("--max-time", type=click.FloatRange(min=1), help="Seconds for the whole run [default: 120].")
-        @click.option("--request-timeout", type=click.FloatRange(min=0.1), help="Seconds per request [default: 10].")
-        @click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request.")
-        @click.option("--token-command", help="Command printing the main bearer token; run with --claim k=v too.")
-        @click.option("--identity", "identities", multiple=True, help="NAME=TOKEN or NAME=cmd:COMMAND.")
-        @click.option("--signing-key", type=click.Path(path_type=Path), help="The test issuer's private JWK.")
-        @click.option("--show-secrets", is_flag=True, help="Show tokens in the curl lines of findings.")
-        @output_options
-        def contract(**kwargs: Any) -> None:
-            """Test a running service against its OpenAPI contract (schemathesis and handbook probes)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
-            show = kwargs.pop("show_secrets")
-            settings = _merge(config, kwargs)
-            emit(engine.run(settings, show_secrets=show), opts, config, inputs=[Path(settings.spec)])
+        return Command(
+            "Test a running service against its OpenAPI contract (schemathesis and handbook probes).", _arguments, run
+        )
 
-        return contract
+
+def _arguments(parser: ArgumentParser) -> None:
+    """The options of ``handbook check contract``: each overrides its key in ``[tool.handbook.contract]``."""
+    parser.add_argument("--spec", type=Path, metavar="PATH", help="The OpenAPI contract.")
+    parser.add_argument("--url", metavar="TEXT", help="Base URL of the running service.")
+    parser.add_argument("--seed", type=int, metavar="INTEGER", help="Seed of the generated data [default: 20240604].")
+    parser.add_argument(
+        "--max-examples",
+        type=int_range(1, 10000),
+        metavar="INTEGER",
+        help="Examples per operation [default: 20].  [1<=x<=10000]",
+    )
+    parser.add_argument(
+        "--max-time", type=float_range(1), metavar="FLOAT", help="Seconds for the whole run [default: 120].  [x>=1]"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float_range(0.1),
+        metavar="FLOAT",
+        help="Seconds per request [default: 10].  [x>=0.1]",
+    )
+    parser.add_argument(
+        "--header", dest="headers", action="append", metavar="TEXT", help="'Name: value' sent with every request."
+    )
+    parser.add_argument(
+        "--token-command", metavar="TEXT", help="Command printing the main bearer token; run with --claim k=v too."
+    )
+    parser.add_argument(
+        "--identity", dest="identities", action="append", metavar="TEXT", help="NAME=TOKEN or NAME=cmd:COMMAND."
+    )
+    parser.add_argument("--signing-key", type=Path, metavar="PATH", help="The test issuer's private JWK.")
+    parser.add_argument("--show-secrets", action="store_true", help="Show tokens in the curl lines of findings.")
+    add_output_options(parser)
 
 
 def _merge(config: Config, given: dict[str, Any]) -> ContractSettings:

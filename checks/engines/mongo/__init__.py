@@ -10,10 +10,10 @@ with ``--capture`` a record of executed operations is checked against it
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import Field
 
 from checks.config import Config
@@ -25,7 +25,7 @@ from checks.engines.mongo.live import LIVE_CHECKS, Snapshot, Thresholds, live_au
 from checks.engines.mongo.manifest import Manifest
 from checks.errors import InputError, UsageError
 from checks.findings import Finding, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, options_from
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.settings import EngineSettings
@@ -120,26 +120,15 @@ class MongoEngine(Engine):
             return None
         return self.run(_relative(config.path(settings.manifest)), settings.limits())
 
-    def command(self) -> click.Command:
-        engine = self
-
-        @click.command(name=self.name)
-        @click.argument("manifest", required=False, type=click.Path(path_type=Path))
-        @click.option("--uri", help="Compare with the deployment at this MongoDB connection string (live mode).")
-        @click.option("--database", help="Database to read in live mode (default: the one in --uri).")
-        @click.option(
-            "--capture",
-            type=click.Path(path_type=Path),
-            help="Check that every operation recorded in this capture file is a declared, index-served shape.",
-        )
-        @output_options
-        def mongo(
-            manifest: Path | None, uri: str | None, database: str | None, capture: Path | None, **kwargs: Any
-        ) -> None:
-            """Audit a MongoDB usage manifest (default: [tool.handbook.mongo] manifest)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
-            settings = config.engines.get(engine.name)
+    def command(self) -> Command:
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
+            manifest: Path | None = args.manifest
+            uri: str | None = args.uri
+            database: str | None = args.database
+            capture: Path | None = args.capture
+            settings = config.engines.get(self.name)
             limits = settings.limits() if settings is not None else None
             if uri is not None and capture is not None:
                 raise UsageError("give --uri or --capture, not both")
@@ -151,14 +140,30 @@ class MongoEngine(Engine):
                 manifest = _relative(config.path(settings.manifest))
             if uri is not None:
                 thresholds = settings.thresholds() if settings is not None else None
-                report = engine.run_live(manifest, uri, database, thresholds)
+                report = self.run_live(manifest, uri, database, thresholds)
             elif capture is not None:
-                report = engine.run_capture(manifest, capture)
+                report = self.run_capture(manifest, capture)
             else:
-                report = engine.run(manifest, limits)
+                report = self.run(manifest, limits)
             emit(report, opts, config, inputs=[p for p in (manifest, capture) if p is not None])
 
-        return mongo
+        return Command("Audit a MongoDB usage manifest (default: [tool.handbook.mongo] manifest).", _arguments, run)
+
+
+def _arguments(parser: ArgumentParser) -> None:
+    """The arguments of ``handbook check mongo``."""
+    parser.add_argument("manifest", nargs="?", type=Path, metavar="MANIFEST", help="The usage manifest to audit.")
+    parser.add_argument(
+        "--uri", metavar="TEXT", help="Compare with the deployment at this MongoDB connection string (live mode)."
+    )
+    parser.add_argument("--database", metavar="TEXT", help="Database to read in live mode (default: the one in --uri).")
+    parser.add_argument(
+        "--capture",
+        type=Path,
+        metavar="PATH",
+        help="Check that every operation recorded in this capture file is a declared, index-served shape.",
+    )
+    add_output_options(parser)
 
 
 def _split_example(text: str, name: str) -> tuple[Manifest, dict[str, Any]]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 from typing import Any, NamedTuple
-
-import click
 
 from checks.config import Config
 from checks.engines import Engine
@@ -13,7 +12,7 @@ from checks.engines.openapi.lint import lint, load_checks
 from checks.engines.openapi.spec import Spec
 from checks.errors import UsageError
 from checks.findings import Finding, Report
-from checks.output import config_for, emit, options_from, output_options
+from checks.output import Command, add_output_options, config_for, emit, options_from
 from checks.registry import default_registry
 from checks.rules import Example, Rule
 from checks.sources import Document, collector_paused
@@ -66,25 +65,23 @@ class OpenAPIEngine(Engine):
             return None
         return self.run([_relative(config.path(s)) for s in settings.specs])
 
-    def command(self) -> click.Command:
-        engine = self
+    def command(self) -> Command:
+        def arguments(parser: ArgumentParser) -> None:
+            parser.add_argument("specs", nargs="*", type=Path, metavar="SPEC", help="OpenAPI documents to lint.")
+            add_output_options(parser)
 
-        @click.command(name=self.name)
-        @click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
-        @output_options
-        def openapi(specs: tuple[Path, ...], **kwargs: Any) -> None:
-            """Lint OpenAPI 3.0/3.1 documents (default: [tool.handbook.openapi] specs)."""
-            opts = options_from(kwargs)
-            config = config_for(opts)
-            paths = list(specs)
+        def run(args: Namespace) -> None:
+            opts = options_from(args)
+            config = config_for(opts, self.name)
+            paths: list[Path] = args.specs
             if not paths:
-                settings = config.engines.get(engine.name)
+                settings = config.engines.get(self.name)
                 if settings is None:
                     raise UsageError("give SPEC files, or configure [tool.handbook.openapi] specs")
                 paths = [_relative(config.path(s)) for s in settings.specs]
-            emit(engine.run(paths), opts, config, inputs=paths)
+            emit(self.run(paths), opts, config, inputs=paths)
 
-        return openapi
+        return Command("Lint OpenAPI 3.0/3.1 documents (default: [tool.handbook.openapi] specs).", arguments, run)
 
 
 def _relative(path: Path) -> Path:

@@ -1,38 +1,34 @@
-"""The ``handbook`` command reference, generated from the click commands themselves."""
+"""The ``handbook`` command reference, generated from the command line's own argparse parsers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import click
-
 from checks import cli
-from checks.engines import all_engines
+from checks.engines import validate_enforcement
+from checks.output import Command
+from checks.registry import default_registry
 
-WIDTH = 100
-
-
-def register_engine_commands() -> None:
-    """Add each engine's ``check`` subcommand once, as ``handbook`` itself does at start-up."""
-    if any(name not in cli.check.commands for name in all_engines()):
-        cli._register_engines()
+WIDTH = 80
+"""Columns of the help text: a code block of the page shows about as many without scrolling."""
 
 
-def walk(command: click.Command, ctx: click.Context) -> Iterator[tuple[click.Context, click.Command]]:
-    """Every command below ``command``, depth first, each with its own context."""
-    yield ctx, command
-    if isinstance(command, click.Group):
-        for name in command.list_commands(ctx):
-            sub = command.get_command(ctx, name)
-            if sub is not None and not sub.hidden:
-                yield from walk(sub, click.Context(sub, info_name=name, parent=ctx, **sub.context_settings))
+def walk(node: Command | cli.Group, prog: str) -> Iterator[tuple[str, Command | cli.Group]]:
+    """Every command from ``node`` down, depth first, each with its full name (``handbook check all``)."""
+    yield prog, node
+    if isinstance(node, cli.Group):
+        for name in node.names():
+            yield from walk(node.load(name), f"{prog} {name}")
+
+
+def _anchor(prog: str) -> str:
+    """The id of the section of command ``prog`` (the heading's slug)."""
+    return prog.replace(" ", "-")
 
 
 def cli_markdown() -> str:
     """The CLI reference page: one section with the help text of each command."""
-    register_engine_commands()
-    settings = {"max_content_width": WIDTH, **cli.main.context_settings, "terminal_width": WIDTH}
-    root = click.Context(cli.main, info_name="handbook", **settings)
+    validate_enforcement(default_registry())  # every engine's checks, as `handbook` checks those it runs
     out = [
         "# CLI reference",
         "",
@@ -43,8 +39,10 @@ def cli_markdown() -> str:
         "[Gate a pull request on the handbook checks](../how-to/gate-pull-requests.md) shows them in CI.",
         "",
     ]
-    for ctx, command in walk(cli.main, root):
-        with ctx.scope(cleanup=False):
-            help_text = command.get_help(ctx)
-        out += [f"## `{ctx.command_path}`", "", "```text", help_text.rstrip(), "```", ""]
+    for prog, node in walk(cli.HANDBOOK, "handbook"):
+        help_text = cli.parser_for(node, prog, width=WIDTH).format_help()
+        out += [f"## `{prog}`", "", "```text", help_text.rstrip(), "```", ""]
+        if isinstance(node, cli.Group):
+            links = [f"[`{prog} {name}`](#{_anchor(f'{prog} {name}')})" for name in node.names()]
+            out += ["Commands: " + ", ".join(links) + ".", ""]
     return "\n".join(out)
