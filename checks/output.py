@@ -181,13 +181,30 @@ def write_atomically(path: Path, text: str, *, protect: list[Path]) -> None:
         raise UsageError(f"--output {path} would overwrite an input file")
     if not target.parent.is_dir():
         raise UsageError(f"--output {path}: folder {path.parent} does not exist")
-    import tempfile  # only reports written to a file need it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        fd, tmp = _create_beside(target)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot create a file in {path.parent}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"--output {path}: cannot write the report: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_beside(target: Path) -> tuple[int, Path]:
+    """Create a new private file next to ``target`` (as ``tempfile.mkstemp`` would, without importing it:
+    exclusive creation, mode 0600, a name no other process uses) and return its descriptor and path."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(100):
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{attempt}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")

@@ -134,6 +134,25 @@ def test_output_file_is_written_atomically_and_never_over_an_input(cli, tmp_path
     assert spec.read_bytes() == before
 
 
+def test_an_output_folder_that_takes_no_files_is_a_usage_error(cli, tmp_path: Path) -> None:
+    proc = Path("/proc")  # a folder no one may create files in, not even root
+    if not (proc / "self").is_dir():
+        pytest.skip("needs Linux /proc")
+    result = cli("check", "openapi", OPENAPI / "planted.yaml", "--output", proc / "handbook-report.json")
+    assert result.code == 2
+    assert result.err.startswith("handbook: error: --output /proc/handbook-report.json: cannot create a file in /proc")
+    assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+def test_a_report_file_replaces_an_older_one_whole(cli, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old report that is longer than nothing" * 1000, encoding="utf-8")
+    result = cli("check", "openapi", OPENAPI / "planted.yaml", "--format", "json", "--output", target)
+    assert result.code == 1
+    assert json.loads(target.read_text(encoding="utf-8"))["engines"] == ["openapi"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left beside it
+
+
 def test_reference_contract_has_zero_findings_in_sarif(cli, sarif_schema) -> None:
     import jsonschema
 

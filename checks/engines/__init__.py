@@ -7,7 +7,6 @@ is adding a module; the CLI, ``check all``, the docs and the example tests pick 
 from __future__ import annotations
 
 import importlib
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from functools import cache
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from checks.errors import RegistryError
+from checks.modules import submodule_names
 from checks.registry import PROJECT_ROOT, Registry
 from checks.validate import mapping
 
@@ -82,18 +82,7 @@ def engine_names() -> list[str]:
 
 @cache
 def _engine_modules() -> tuple[str, ...]:
-    # A listing of the folder: pkgutil.iter_modules would import inspect, which the lint does not need.
-    names: set[str] = set()
-    for folder in __path__:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                stem, suffix = os.path.splitext(entry.name)
-                if entry.is_dir():
-                    if entry.name.isidentifier() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
-                        names.add(entry.name)
-                elif suffix == ".py" and stem.isidentifier() and stem != "__init__":
-                    names.add(stem)
-    return tuple(sorted(names))
+    return submodule_names(__path__)
 
 
 @cache

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import NamedTuple
 
 from checks.engines.openapi.spec import Spec, Where
 from checks.findings import Finding, Location
+from checks.modules import submodule_names
 from checks.rules import Rule
 
 
@@ -46,8 +46,8 @@ def load_checks() -> dict[str, CheckFn]:
 def _import_rule_modules() -> None:
     from checks.engines.openapi import rules
 
-    for info in pkgutil.iter_modules(rules.__path__):
-        importlib.import_module(f"{rules.__name__}.{info.name}")
+    for name in submodule_names(rules.__path__):
+        importlib.import_module(f"{rules.__name__}.{name}")
 
 
 def lint(spec: Spec, rules: dict[str, Rule], *, only: set[str] | None = None) -> list[Finding]:
