@@ -32,7 +32,6 @@ from checks.output import (
     options_from,
 )
 from checks.registry import default_registry
-from checks.render import rule_page
 from checks.rules import Area, Level
 
 MAX_WIDTH = 100
@@ -231,6 +230,8 @@ def _rules(args: argparse.Namespace) -> None:
         if args.format == "json":
             print(json.dumps(rule.to_dict(), indent=2, ensure_ascii=False))
         else:
+            from checks.render import rule_page  # it parses the code the rule links to: only this command needs ast
+
             print(rule_page(rule))
         return
     selected = registry.select(
