@@ -11,10 +11,13 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.reliability.sse import Event, parse
+
 URI = "urn:feedchat:contract"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PROBLEM = "application/problem+json"
 DOC_PATHS = {"/openapi.yaml", "/openapi.json"}
+EVENT_STREAM = "text/event-stream"
 
 
 def escape(token: str) -> str:
@@ -94,6 +97,8 @@ class Contract:
 
     def _body_errors(self, schema_at: str, response: httpx.Response) -> list[str]:
         media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media == EVENT_STREAM:
+            return self._event_errors(schema_at, response.text)
         if media.startswith("text/"):
             return self.errors_at(schema_at, response.text)
         try:
@@ -101,3 +106,22 @@ class Contract:
         except json.JSONDecodeError:
             return ["the body is not JSON"]
         return self.errors_at(schema_at, body)
+
+    def _event_errors(self, schema_at: str, text: str) -> list[str]:
+        """An event stream's schema describes each event as an ``EventSource`` reads it (OpenAPI 3.2 calls this
+        ``itemSchema``); a ``data`` field declared as JSON (``contentMediaType``) is checked against its
+        ``contentSchema`` too, which JSON Schema itself only annotates."""
+        schema, at = self.node(schema_at)
+        data_schema = schema.get("properties", {}).get("data", {})
+        found: list[str] = []
+        for n, item in enumerate(e for e in parse(text.splitlines()) if isinstance(e, Event)):
+            event = {"id": item.id, "event": item.type or "message", "data": item.data}
+            found += [f"event {n}{e}" for e in self.errors_at(at, event)]
+            if data_schema.get("contentMediaType") == "application/json" and "contentSchema" in data_schema:
+                try:
+                    payload = json.loads(item.data)
+                except json.JSONDecodeError:
+                    found.append(f"event {n}: data is not JSON")
+                    continue
+                found += [f"event {n} data{e}" for e in self.errors_at(f"{at}/properties/data/contentSchema", payload)]
+        return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from openapi_spec_validator import validate
 
@@ -85,3 +86,31 @@ def test_lists_use_cursor_pagination(document: dict[str, Any]) -> None:
         assert refs == {"#/components/parameters/Limit", "#/components/parameters/Cursor"}
         page = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         assert document["components"]["schemas"][page]["required"] == ["items", "next_cursor"]
+
+
+STREAM_URL = "http://test/v1/rooms/665f1c2ab1e4d2a9c8f0b001/stream"
+GOOD_DATA = (
+    '{"id":"665f1c2ab1e4d2a9c8f0c001","room_id":"665f1c2ab1e4d2a9c8f0b001","author":"alice",'
+    '"body":"Hi all.","created_at":"2024-06-04T12:00:00Z"}'
+)
+
+
+def _stream(body: str) -> httpx.Response:
+    request = httpx.Request("GET", STREAM_URL)
+    return httpx.Response(200, headers={"content-type": "text/event-stream; charset=utf-8"}, text=body, request=request)
+
+
+def test_each_event_of_a_stream_is_checked_against_the_event_schema_and_its_data_against_message(
+    contract: Contract,
+) -> None:
+    good = f"retry: 1000\n\nid: 42\nevent: message\ndata: {GOOD_DATA}\n\n: heartbeat\n\n"
+    assert contract.violations(_stream(good)) == []
+    no_author = GOOD_DATA.replace('"author":"alice",', "")
+    assert any(
+        "'author' is a required property" in v for v in contract.violations(_stream(f"id: 43\ndata: {no_author}\n\n"))
+    )
+    assert any(
+        "is not one of ['message']" in v
+        for v in contract.violations(_stream(f"id: 44\nevent: ping\ndata: {GOOD_DATA}\n\n"))
+    )
+    assert any("data is not JSON" in v for v in contract.violations(_stream("id: 45\ndata: hello\n\n")))
