@@ -58,20 +58,32 @@ def _finding(f: Finding, rule_id: str, level: str, url: str) -> str:
         "    {\n"
         f'      "ruleId": {rule_id},\n'
         f'      "level": {level},\n'
-        f'      "severity": {_value(f.severity.value)},\n'
-        f'      "engine": {_value(f.engine)},\n'
-        f'      "message": {_value(f.message)},\n'
+        f'      "severity": "{f.severity.value}",\n'
+        f'      "engine": {_text(f.engine)},\n'
+        f'      "message": {_text(f.message)},\n'
         '      "location": {\n'
-        f'        "file": {_value(loc.file)},\n'
-        f'        "line": {_value(loc.line)},\n'
-        f'        "column": {_value(loc.column)},\n'
-        f'        "pointer": {_value(loc.pointer)},\n'
-        f'        "logical": {_value(loc.logical)}\n'
+        f'        "file": {_text(loc.file)},\n'
+        f'        "line": {_number(loc.line)},\n'
+        f'        "column": {_number(loc.column)},\n'
+        f'        "pointer": {_text(loc.pointer)},\n'
+        f'        "logical": {_text(loc.logical)}\n'
         "      },\n"
         f'      "details": {details},\n'
         f'      "helpUri": {url}\n'
         "    }"
     )
+
+
+def _text(value: str | None) -> str:
+    """A string field as ``json.dumps`` writes it, through the C encoder."""
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return _value(value)
+
+
+def _number(value: int | None) -> str:
+    """A line or column as ``json.dumps`` writes it."""
+    return str(value) if type(value) is int else _value(value)
 
 
 def _value(value: Any) -> str:
