@@ -11,7 +11,8 @@ import pytest
 from checks.engines import all_engines, validate_enforcement
 from checks.errors import RegistryError
 from checks.registry import cached_registry, default_registry, load_registry, standards_dir
-from checks.rules import Area
+from checks.rules import Area, Rule
+from checks.sources import Document
 
 GOOD = standards_dir() / "api" / "API-102-path-major-version.yaml"
 
@@ -171,3 +172,14 @@ def test_a_corrupt_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "unused"))
     cached_registry(root)
     assert not (tmp_path / "unused").exists()
+
+
+def test_a_rule_built_from_the_snapshot_equals_the_validated_rule() -> None:
+    # The snapshot path builds rules without validating them again; for every rule it must give what parse gives.
+    root = standards_dir()
+    for path in sorted(root.glob("*/*.yaml")):
+        if path.name == "retired.yaml":
+            continue
+        data = Document.load(path).data
+        assert Rule.trusted(data) == Rule.parse(data), path.name
+        assert Rule.trusted(data).to_dict() == Rule.parse(data).to_dict(), path.name
