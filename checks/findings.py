@@ -8,7 +8,9 @@ by every ``handbook`` command, and on Python 3.11 each dataclass costs 0.2–0.4
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from checks.records import Frozen
 
 
 class Severity(StrEnum):
@@ -45,13 +47,15 @@ class Location(NamedTuple):
         return text
 
 
-class Finding:
+class Finding(Frozen):
     """One rule violation found by one engine.
 
     A value: immutable, and equal (and hashed alike) when all but ``details`` are equal.
     """
 
     __slots__ = ("details", "engine", "location", "message", "rule_id", "severity")
+    _FIELDS = ("rule_id", "severity", "message", "location", "engine", "details")
+    _COMPARED = ("rule_id", "severity", "message", "location", "engine")
 
     rule_id: str
     severity: Severity
@@ -77,29 +81,6 @@ class Finding:
         init(self, "location", location)
         init(self, "engine", engine)
         init(self, "details", {} if details is None else details)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-    def _key(self) -> tuple[str, Severity, str, Location, str]:
-        return (self.rule_id, self.severity, self.message, self.location, self.engine)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Finding) and other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"Finding(rule_id={self.rule_id!r}, severity={self.severity!r}, message={self.message!r}, "
-            f"location={self.location!r}, engine={self.engine!r}, details={self.details!r})"
-        )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Stable order: file, line, column, rule, message."""

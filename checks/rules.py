@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 from checks.findings import Severity
+from checks.records import Frozen
 from checks.validate import Invalid, Loc, choice, items, mapping, optional_text, text
 
 RULE_ID = re.compile(r"^(API|SEC|DATA|REL|OBS|QUAL)-\d{3}$")
@@ -118,42 +119,12 @@ class Reference(NamedTuple):
         )
 
 
-class _Frozen:
-    """Base of the records below that hold lists: immutable, equal when of one class with equal fields.
-
-    Like a frozen dataclass with list fields, they cannot be hashed.
-    """
-
-    __slots__ = ()
-    _FIELDS: ClassVar[tuple[str, ...]] = ()
-    """The field names in declaration order (``__slots__`` is sorted)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Frozen) and other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
-        return f"{type(self).__qualname__}({shown})"
-
-
-class Enforcement(_Frozen):
+class Enforcement(Frozen):
     """How the rule is enforced: an engine and its key, or human review with a checklist."""
 
     __slots__ = ("checklist", "engine", "key")
     _FIELDS = ("engine", "key", "checklist")
+    __hash__ = None  # type: ignore[assignment]  # it holds a list
 
     engine: str
     key: str | None
@@ -211,7 +182,7 @@ class SatisfiedBy(NamedTuple):
         )
 
 
-class Rule(_Frozen):
+class Rule(Frozen):
     """One standard: defined once, rendered to docs and CLI, enforced by a check.
 
     Rules are shared by every user of the process-wide registry, so they are immutable.
@@ -230,6 +201,7 @@ class Rule(_Frozen):
         "tags",
         "title",
     )
+    __hash__ = None  # type: ignore[assignment]  # it holds lists
     _FIELDS = (
         "id",
         "title",
