@@ -163,6 +163,14 @@ class Config:
         """Resolve a configured path against the repository root."""
         return (self.root / relative).resolve() if not Path(relative).is_absolute() else Path(relative)
 
+    def input(self, relative: str) -> Path:
+        """A configured input as reports name it: relative to the working folder when inside it."""
+        path = self.path(relative)
+        try:
+            return path.relative_to(Path.cwd())
+        except ValueError:
+            return path
+
     def rule_url(self, rule_id: str) -> str:
         """Absolute URL of a rule's page."""
         return f"{self.docs_url.rstrip('/')}/rules/{rule_id}/"

@@ -135,7 +135,7 @@ class BreakingEngine(Engine):
             return None
         report = Report(engines=[self.name])
         for spec in settings.specs:
-            report.merge(self.run(_relative(config.path(spec)), base=settings.base))
+            report.merge(self.run(config.input(spec), base=settings.base))
         return report
 
     def command(self) -> Command:
@@ -163,13 +163,6 @@ class BreakingEngine(Engine):
         return Command(
             "Report breaking, deprecating and compatible changes from OLD to NEW (or from --base REF).", arguments, run
         )
-
-
-def _relative(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 ENGINE = BreakingEngine()

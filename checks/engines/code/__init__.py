@@ -104,10 +104,13 @@ class CodeEngine(Engine):
         return report
 
     def run_configured(self, config: Config) -> Report | None:
+        targets = self._configured(config)
+        return None if targets is None else self.run(targets)
+
+    def _configured(self, config: Config) -> list[Path] | None:
+        """The configured paths, or ``None`` when the engine has no section."""
         settings = config.engines.get(self.name)
-        if settings is None:
-            return None
-        return self.run([_relative(config.path(p)) for p in settings.paths])
+        return None if settings is None else [config.input(p) for p in settings.paths]
 
     def command(self) -> Command:
         def arguments(parser: ArgumentParser) -> None:
@@ -119,10 +122,10 @@ class CodeEngine(Engine):
             config = config_for(opts, self.name)
             targets: list[Path] = args.paths
             if not targets:
-                settings = config.engines.get(self.name)
-                if settings is None:
+                configured = self._configured(config)
+                if configured is None:
                     raise UsageError("give PATHs to scan, or configure [tool.handbook.code] paths")
-                targets = [_relative(config.path(p)) for p in settings.paths]
+                targets = configured
             emit(self.run(targets), opts, config, inputs=targets)
 
         return Command(
@@ -130,13 +133,6 @@ class CodeEngine(Engine):
             arguments,
             run,
         )
-
-
-def _relative(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 ENGINE = CodeEngine()

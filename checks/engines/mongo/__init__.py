@@ -118,7 +118,7 @@ class MongoEngine(Engine):
         settings = config.engines.get(self.name)
         if settings is None:
             return None
-        return self.run(_relative(config.path(settings.manifest)), settings.limits())
+        return self.run(config.input(settings.manifest), settings.limits())
 
     def command(self) -> Command:
         def run(args: Namespace) -> None:
@@ -137,7 +137,7 @@ class MongoEngine(Engine):
             if manifest is None:
                 if settings is None:
                     raise UsageError("give a MANIFEST file, or configure [tool.handbook.mongo] manifest")
-                manifest = _relative(config.path(settings.manifest))
+                manifest = config.input(settings.manifest)
             if uri is not None:
                 thresholds = settings.thresholds() if settings is not None else None
                 report = self.run_live(manifest, uri, database, thresholds)
@@ -174,13 +174,6 @@ def _split_example(text: str, name: str) -> tuple[Manifest, dict[str, Any]]:
     if not isinstance(data, dict) or not isinstance(data.get("manifest"), dict):
         raise InputError(f"{name}: a live or capture example has a 'manifest' mapping")
     return Manifest.from_text(yaml.safe_dump(data["manifest"], sort_keys=False), name=name), data
-
-
-def _relative(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 ENGINE = MongoEngine()

@@ -60,10 +60,13 @@ class OpenAPIEngine(Engine):
         return report
 
     def run_configured(self, config: Config) -> Report | None:
+        paths = self._configured(config)
+        return None if paths is None else self.run(paths)
+
+    def _configured(self, config: Config) -> list[Path] | None:
+        """The configured documents, or ``None`` when the engine has no section."""
         settings = config.engines.get(self.name)
-        if settings is None:
-            return None
-        return self.run([_relative(config.path(s)) for s in settings.specs])
+        return None if settings is None else [config.input(s) for s in settings.specs]
 
     def command(self) -> Command:
         def arguments(parser: ArgumentParser) -> None:
@@ -75,20 +78,13 @@ class OpenAPIEngine(Engine):
             config = config_for(opts, self.name)
             paths: list[Path] = args.specs
             if not paths:
-                settings = config.engines.get(self.name)
-                if settings is None:
+                configured = self._configured(config)
+                if configured is None:
                     raise UsageError("give SPEC files, or configure [tool.handbook.openapi] specs")
-                paths = [_relative(config.path(s)) for s in settings.specs]
+                paths = configured
             emit(self.run(paths), opts, config, inputs=paths)
 
         return Command("Lint OpenAPI 3.0/3.1 documents (default: [tool.handbook.openapi] specs).", arguments, run)
-
-
-def _relative(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 ENGINE = OpenAPIEngine()
